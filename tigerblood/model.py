@@ -1,0 +1,152 @@
+"""The normalized tables every adapter produces and every detector consumes (DESIGN §3.1).
+
+Keeping the schemas in one place, as Arrow types, is what lets a Bluesky firehose, a Twitter
+archive and a research CSV meet in the same feature code. No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+STRING_LIST = pa.list_(pa.string())
+
+ACCOUNTS = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("account_id", pa.string()),
+        ("handle", pa.string()),
+        ("display_name", pa.string()),
+        ("bio", pa.string()),
+        ("created_at", TIMESTAMP),
+        ("observed_at", TIMESTAMP),
+        ("followers_count", pa.int64()),
+        ("following_count", pa.int64()),
+        ("posts_count", pa.int64()),
+        ("likes_count", pa.int64()),
+        ("listed_count", pa.int64()),
+        ("verified", pa.bool_()),
+        ("has_avatar", pa.bool_()),
+        ("declared_bot", pa.bool_()),
+        ("profile_urls", STRING_LIST),
+    ]
+)
+
+POSTS = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("post_id", pa.string()),
+        ("account_id", pa.string()),
+        ("created_at", TIMESTAMP),
+        ("text", pa.string()),
+        ("lang", pa.string()),
+        ("reply_to_post_id", pa.string()),
+        ("reply_to_account_id", pa.string()),
+        ("root_post_id", pa.string()),
+        ("quote_of_post_id", pa.string()),
+        ("repost_of_post_id", pa.string()),
+        ("urls", STRING_LIST),
+        ("mentions", STRING_LIST),
+        ("hashtags", STRING_LIST),
+        ("client", pa.string()),
+    ]
+)
+
+FOLLOWS = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("follower_id", pa.string()),
+        ("followee_id", pa.string()),
+        ("created_at", TIMESTAMP),
+        ("observed_at", TIMESTAMP),
+        ("action", pa.string()),
+    ]
+)
+
+LABELS = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("account_id", pa.string()),
+        ("label", pa.int64()),
+        ("kind", pa.string()),
+        ("source", pa.string()),
+    ]
+)
+
+QUARANTINE = pa.schema(
+    [
+        ("source", pa.string()),
+        ("location", pa.string()),
+        ("field", pa.string()),
+        ("error", pa.string()),
+        ("raw", pa.string()),
+    ]
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "accounts": ACCOUNTS,
+    "posts": POSTS,
+    "follows": FOLLOWS,
+    "labels": LABELS,
+    "quarantine": QUARANTINE,
+}
+
+# Rows that name the same thing: loading the same input twice must not duplicate them.
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "accounts": ("platform", "account_id"),
+    "posts": ("platform", "post_id"),
+    "follows": ("platform", "follower_id", "followee_id", "action"),
+    "labels": ("platform", "account_id"),
+    "quarantine": ("source", "location", "field"),
+}
+
+RAW_LIMIT = 2_000
+"""Quarantined raw text is truncated to this many characters: enough to see the fault."""
+
+
+def account_key(platform: str, account_id: str) -> str:
+    """The one-string name of an account, e.g. ``account_key("twitter", "1") == "twitter:1"``."""
+    return f"{platform}:{account_id}"
+
+
+def split_account_key(key: str) -> tuple[str | None, str]:
+    """Inverse of :func:`account_key`; a bare id or handle gives ``(None, key)``.
+
+    >>> split_account_key("bluesky:did:plc:abc")
+    ('bluesky', 'did:plc:abc')
+    """
+    platform, sep, rest = key.partition(":")
+    if sep and platform in {"twitter", "bluesky", "mastodon"}:
+        return platform, rest
+    return None, key
+
+
+def to_table(name: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """Build a model table from dict rows; missing keys become nulls, unknown keys are dropped."""
+    schema = SCHEMAS[name]
+    rows = list(rows)
+    columns = {f.name: [row.get(f.name) for row in rows] for f in schema}
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def conform(name: str, table: pa.Table) -> pa.Table:
+    """Cast an Arrow table onto the model schema: reorder, add missing columns as nulls."""
+    schema = SCHEMAS[name]
+    arrays = []
+    for field in schema:
+        if field.name in table.column_names:
+            arrays.append(table.column(field.name).cast(field.type))
+        else:
+            arrays.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def quarantine_row(source: str, location: str, field: str, error: str, raw: object) -> dict:
+    """One quarantine record, with the raw input truncated to :data:`RAW_LIMIT` characters."""
+    text = raw if isinstance(raw, str) else repr(raw)
+    if len(text) > RAW_LIMIT:
+        text = text[:RAW_LIMIT] + f"… [{len(text) - RAW_LIMIT} more characters]"
+    return {"source": source, "location": location, "field": field, "error": error, "raw": text}
