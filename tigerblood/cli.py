@@ -1,0 +1,106 @@
+"""The command line. Exit codes: 0 done (quarantined records are counted, not fatal); 1 a source
+could not be read at all (the others were still scanned) or an account was not found; 2 usage
+error (bad option, missing argument).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tigerblood.detectors.registry import load_config
+from tigerblood.scan import ScanResult, scan, write_jsonl
+from tigerblood.scoring import DEFAULT_THRESHOLD
+from tigerblood.store import Store
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Tell real social engagement from manufactured engagement.")
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+@app.command("scan")
+def scan_command(
+    sources: Annotated[list[Path], typer.Argument(help="Files or folders to scan.")],
+    format_name: Annotated[str | None, typer.Option("--format", help="Skip detection.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write verdicts as JSON Lines here.")] = None,
+    threshold: Annotated[float, typer.Option(help="Flag accounts at or above this score.")] = (
+        DEFAULT_THRESHOLD
+    ),
+    db: Annotated[Path | None, typer.Option(help="DuckDB file to keep (default: memory).")] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML of detector thresholds.")] = None,
+) -> None:
+    """Scan sources and judge every account in them."""
+    store = Store(db)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
+                  TimeElapsedColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as progress:
+        task = progress.add_task("loading", total=None)
+        result = scan(sources, store, format_name=format_name, threshold=threshold,
+                      config=load_config(config),
+                      on_rows=lambda n: progress.advance(task, n))
+    if out:
+        write_jsonl(result.verdicts, out)
+    print_summary(result, out)
+    store.close()
+    if result.ingest.failed_sources:
+        raise typer.Exit(1)
+
+
+def print_summary(result: ScanResult, out: Path | None) -> None:
+    """Accounts, flagged per pattern, quarantined records, failed sources."""
+    for failure in result.ingest.failed_sources:
+        err_console.print(f"[red]error:[/red] {escape(failure)}")
+    table = Table(title="tigerblood scan", show_header=False)
+    table.add_row("accounts", f"{len(result.verdicts):,}")
+    table.add_row("flagged", f"{result.flagged:,}")
+    for pattern, count in sorted(result.flagged_by_pattern.items()):
+        table.add_row(f"  {pattern}", f"{count:,}")
+    table.add_row("quarantined records", f"{result.ingest.quarantined:,}")
+    for name, rows in sorted(result.ingest.rows.items()):
+        if name != "quarantine":
+            table.add_row(f"{name} rows read", f"{rows:,}")
+    if out:
+        table.add_row("verdicts written to", escape(str(out)))
+    out_console.print(table)
+
+
+@app.command("explain")
+def explain_command(
+    account: Annotated[str, typer.Argument(help="platform:account_id, account id or handle.")],
+    db: Annotated[Path, typer.Option(help="DuckDB file written by scan --db.")],
+    json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+) -> None:
+    """Show one account's verdict with its evidence."""
+    from tigerblood.explain import find_verdict, render_verdict
+
+    if not db.exists():
+        err_console.print(f"[red]error:[/red] {escape(str(db))}: no such database")
+        raise typer.Exit(1)
+    store = Store(db, read_only=True)
+    verdict = find_verdict(store, account)
+    store.close()
+    if verdict is None:
+        err_console.print(f"[red]error:[/red] no account {escape(account)} in {escape(str(db))}")
+        raise typer.Exit(1)
+    if json:
+        sys.stdout.write(orjson.dumps(verdict, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        render_verdict(verdict, out_console)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Detectors: small classes that read feature rows and return scored, explained findings."""

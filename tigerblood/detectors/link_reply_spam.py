@@ -1,0 +1,46 @@
+"""Link-reply spam: replies that carry a link, to people who don't follow back, the same link."""
+
+from __future__ import annotations
+
+from tigerblood.detectors.base import RuleDetector, Signal
+
+
+class LinkReplySpamDetector(RuleDetector):
+    """Replies-with-links from an account with almost no audience, repeating one link.
+
+    The field report's first pattern: strangers reply with a link, do not follow you, have no
+    followers, and hundreds of posts carry the same link. Replying with links is required;
+    the other signals raise confidence.
+    """
+
+    name = "link_reply_spam"
+    pattern = "link_reply_spam"
+    description = "replies carrying a link, to non-followers, from a no-audience account"
+    THRESHOLDS = {
+        "min_score": 0.6,
+        "min_reply_share": 0.3,
+        "min_replies_with_link_share": 0.5,
+        "max_followers": 50,
+        "min_top_url_share": 0.2,
+        "min_top_url_repeat": 5,
+        "min_non_follower_share": 0.8,
+    }
+    SIGNALS = (
+        Signal("replies_with_link_share", ">=", "min_replies_with_link_share", 2.0,
+               "{replies_with_link_share:.0%} of its replies carry a link", required=True),
+        Signal("reply_share", ">=", "min_reply_share", 1.0,
+               "{reply_share:.0%} of its posts are replies"),
+        Signal("followers_count", "<=", "max_followers", 1.0,
+               "only {followers_count} followers"),
+        Signal("top_url_share", ">=", "min_top_url_share", 1.5,
+               "{top_url_repeat_count} posts ({top_url_share:.0%}) carry the same link {top_url}"),
+        Signal("top_url_repeat_count", ">=", "min_top_url_repeat", 0.5,
+               "the same link {top_url_repeat_count} times"),
+        Signal("reply_to_non_followers_share", ">=", "min_non_follower_share", 1.0,
+               "{reply_to_non_followers_share:.0%} of replies go to accounts that don't follow it"),
+    )
+    EVIDENCE = (
+        "observed_posts", "reply_share", "replies_with_link_share", "followers_count",
+        "top_url", "top_url_repeat_count", "top_url_share", "distinct_urls",
+        "reply_to_non_followers_share",
+    )

@@ -1,0 +1,44 @@
+"""Text: repetition, mentions and hashtags."""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from tigerblood.features.base import KEYS, ModelTables, has_items, share
+
+FEATURES = {
+    "duplicate_text_share": "share of posts repeating an earlier text of the account once case, "
+    "whitespace, links and mentions are normalised away",
+    "mention_share": "share of observed posts that mention someone",
+    "hashtag_share": "share of observed posts carrying a hashtag",
+}
+
+
+def normalized_text(text: ir.StringValue) -> ir.StringValue:
+    """Text compared by its words: links, mentions, a retweet marker, case and spacing removed."""
+    return (
+        text.lower()
+        .re_replace(r"(https?://|www\.)[^\s]+", " ")
+        .re_replace(r"@[a-z0-9_.]+", " ")
+        .re_replace(r"^\s*rt\s*:?", " ")
+        .re_replace(r"\s+", " ")
+        .strip()
+    )
+
+
+def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
+    """Add text columns to ``base``."""
+    posts = tables.posts.mutate(norm=normalized_text(tables.posts.text.fill_null("")))
+    stats = posts.group_by(list(KEYS)).aggregate(
+        texted_posts=(posts.norm != "").cast("int64").sum(),
+        distinct_texts=posts.norm.nunique(where=posts.norm != ""),
+        mention_posts=has_items(posts.mentions).cast("int64").sum(),
+        hashtag_posts=has_items(posts.hashtags).cast("int64").sum(),
+    )
+    joined = base.left_join(stats, list(KEYS)).drop("platform_right", "account_id_right")
+    repeated = joined.texted_posts - joined.distinct_texts
+    return joined.mutate(
+        duplicate_text_share=share(repeated, joined.texted_posts),
+        mention_share=share(joined.mention_posts, joined.observed_posts),
+        hashtag_share=share(joined.hashtag_posts, joined.observed_posts),
+    )

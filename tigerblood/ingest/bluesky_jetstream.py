@@ -1,0 +1,241 @@
+"""Bluesky Jetstream captures (JSON Lines, plain or zstd) -> posts, follows and accounts.
+
+Jetstream is the firehose as JSON: one event per line, ``kind`` = ``commit`` (a record created,
+updated or deleted in someone's repo), ``identity`` (a handle change) or ``account`` (status
+change). It is where manufactured engagement shows up first: follow/unfollow churn, reply spam,
+repost rings. See ``docs/sources/bluesky.md`` for capture commands and the full mapping.
+
+What the model has no place for is counted in :attr:`JetstreamAdapter.stats`, never dropped
+silently: likes, deletes of posts and reposts, ``account`` events, and every collection we do not
+map (threadgates, blocks, lists, third-party lexicons...).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import orjson
+
+from tigerblood import model
+from tigerblood.ingest import bluesky_records as rec
+from tigerblood.ingest.base import Adapter, Batch
+from tigerblood.ingest.bluesky_files import (
+    BATCH_ROWS,
+    READ_ERRORS,
+    all_batches,
+    decode_raw,
+    full_batches,
+    numbered_lines,
+    open_decompressed,
+    safe_head,
+)
+
+MAPPED: frozenset[str] = frozenset(
+    f"{collection}/{operation}"
+    for collection, operation in [
+        (rec.POST, "create"),
+        (rec.POST, "update"),
+        (rec.REPOST, "create"),
+        (rec.FOLLOW, "create"),
+        (rec.FOLLOW, "update"),
+        (rec.FOLLOW, "delete"),
+        (rec.PROFILE, "create"),
+        (rec.PROFILE, "update"),
+    ]
+)
+"""Commit ``collection/operation`` pairs that become rows; every other pair is only counted."""
+
+UNKNOWN_UNFOLLOW = "unfollow of unknown follow record"
+
+
+class _UnknownFollowError(LookupError):
+    """A follow delete whose create was not earlier in the same file: nothing to resolve it to."""
+
+
+class _Read:
+    """The state of one pass over one file: buffers, follow index, merged accounts, counters."""
+
+    def __init__(self, source: str, stats: Counter[str]) -> None:
+        self.source = source
+        self.stats = stats
+        self.posts: list[dict] = []
+        self.follows: list[dict] = []
+        self.quarantine: list[dict] = []
+        self.buffers = {"posts": self.posts, "follows": self.follows, "quarantine": self.quarantine}
+        self.accounts: dict[str, dict] = {}
+        # A follow delete carries only its rkey: remember (did, rkey) -> subject from creates.
+        self.follow_subjects: dict[tuple[str, str], str] = {}
+
+    def reject(self, lineno: int, field: str, error: str, line: bytes) -> None:
+        self.stats["quarantined"] += 1
+        self.quarantine.append(
+            model.quarantine_row(
+                self.source, f"{self.source}:{lineno}", field, error, decode_raw(line)
+            )
+        )
+
+    def actor(self, did: str) -> None:
+        if did not in self.accounts:
+            self.accounts[did] = {"platform": rec.PLATFORM, "account_id": did}
+
+    def event(self, lineno: int, line: bytes) -> None:
+        """Route one decoded line; malformed input is quarantined here, never raised."""
+        try:
+            event = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            self.reject(lineno, "json", f"invalid JSON: {exc}", line)
+            return
+        if type(event) is not dict:
+            self.reject(lineno, "event", "expected a JSON object", line)
+            return
+        did = event.get("did")
+        time_us = event.get("time_us")
+        if type(did) is not str or not did.startswith("did:"):
+            self.reject(lineno, "did", "expected a DID string", line)
+            return
+        if type(time_us) is not int or not 0 <= time_us <= rec.MAX_MICROS:
+            self.reject(lineno, "time_us", "expected integer Unix microseconds", line)
+            return
+        kind = event.get("kind")
+        if kind == "commit":
+            self.commit(lineno, line, did, time_us, event.get("commit"))
+        elif kind == "identity":
+            self.identity(lineno, line, did, event.get("identity"))
+        elif kind == "account":
+            account = event.get("account")
+            status = account.get("status") if type(account) is dict else None
+            self.stats[f"account/{status if type(status) is str else 'active'}"] += 1
+        elif type(kind) is str:
+            self.stats[f"kind/{kind}"] += 1
+        else:
+            self.reject(lineno, "kind", "expected commit, identity or account", line)
+
+    def identity(self, lineno: int, line: bytes, did: str, identity: object) -> None:
+        handle = identity.get("handle") if type(identity) is dict else 0
+        if handle is not None and type(handle) is not str:
+            self.reject(lineno, "identity", "expected an object with a string handle", line)
+            return
+        self.stats["identity"] += 1
+        rec.merge_account(
+            self.accounts, {"platform": rec.PLATFORM, "account_id": did, "handle": handle}
+        )
+
+    def commit(self, lineno: int, line: bytes, did: str, time_us: int, commit: object) -> None:
+        if type(commit) is not dict:
+            self.reject(lineno, "commit", "expected an object", line)
+            return
+        collection = commit.get("collection")
+        operation = commit.get("operation")
+        rkey = commit.get("rkey")
+        if type(collection) is not str or type(rkey) is not str:
+            self.reject(lineno, "commit", "expected string collection and rkey", line)
+            return
+        if operation not in ("create", "update", "delete"):
+            self.reject(lineno, "commit.operation", "expected create, update or delete", line)
+            return
+        key = f"{collection}/{operation}"
+        self.stats[key] += 1
+        if key not in MAPPED:
+            return
+        try:
+            self.record(did, time_us, collection, operation, rkey, commit.get("record"))
+        except rec.RecordError as exc:
+            self.stats[key] -= 1
+            self.reject(lineno, f"commit.record.{exc.field}".rstrip("."), exc.message, line)
+        except _UnknownFollowError as exc:
+            self.stats[key] -= 1
+            self.reject(lineno, "commit.rkey", str(exc), line)
+
+    def record(
+        self, did: str, time_us: int, collection: str, operation: str, rkey: str, record: object
+    ) -> None:
+        """Map one commit of a mapped collection; raises RecordError for lexicon violations."""
+        if collection == rec.FOLLOW:
+            self.follow(did, time_us, operation, rkey, record)
+        elif collection != rec.PROFILE:
+            uri = f"at://{did}/{collection}/{rkey}"
+            to_row = rec.post_row if collection == rec.POST else rec.repost_row
+            row = to_row(uri, did, record)
+            if row["created_at"] is None:
+                row["created_at"] = rec.micros_to_datetime(time_us)
+            self.posts.append(row)
+            self.actor(did)
+        else:
+            rec.merge_account(self.accounts, rec.profile_record_row(did, record))
+
+    def follow(self, did: str, time_us: int, operation: str, rkey: str, record: object) -> None:
+        observed = rec.micros_to_datetime(time_us)
+        if operation == "delete":
+            subject = self.follow_subjects.pop((did, rkey), None)
+            if subject is None:
+                raise _UnknownFollowError(f"{UNKNOWN_UNFOLLOW} (rkey {rkey})")
+            row = {"followee_id": subject, "created_at": observed, "action": "unfollow"}
+        else:
+            if type(record) is not dict or type(record.get("subject")) is not str:
+                raise rec.RecordError("subject", "expected a DID string")
+            subject = record["subject"]
+            self.follow_subjects[(did, rkey)] = subject
+            created = rec.parse_datetime(record.get("createdAt")) or observed
+            row = {"followee_id": subject, "created_at": created, "action": "follow"}
+        row.update(platform=rec.PLATFORM, follower_id=did, observed_at=observed)
+        self.follows.append(row)
+        self.actor(did)
+
+
+class JetstreamAdapter(Adapter):
+    """Jetstream JSON Lines (``.jsonl`` or zstd ``.zst``, detected by content, not suffix).
+
+    After a read, :attr:`stats` counts every event by ``collection/operation`` (plus
+    ``identity``, ``account/<status>``, ``kind/<unknown>`` and ``quarantined``), so what the
+    model cannot hold (likes, deletes, unmapped collections) is visible, not silently lost;
+    :meth:`unmapped` lists exactly those. Lines over :attr:`max_line_bytes` are quarantined.
+    """
+
+    name: ClassVar[str] = "bluesky-jetstream"
+    description: ClassVar[str] = "Bluesky Jetstream events as JSON Lines (plain or zstd)"
+    max_line_bytes: int = 1 << 20
+    """No valid Bluesky record comes near 1 MiB (post text is capped at 3,000 bytes)."""
+
+    def __init__(self) -> None:
+        self.stats: Counter[str] = Counter()
+
+    def sniff(self, path: Path) -> bool:
+        """Jetstream lines start with ``{"did":…,"time_us":…,"kind":…}``: look for those keys."""
+        head = safe_head(path)
+        if head.lstrip()[:1] != b"{":
+            return False
+        return b'"time_us"' in head and b'"kind"' in head and b'"did"' in head
+
+    def read(self, path: Path) -> Iterator[Batch]:
+        """Yield posts and follows every 50k rows, accounts (merged per DID) at the end."""
+        self.stats = Counter()
+        state = _Read(str(path), self.stats)
+        buffers = state.buffers
+        lineno = 0
+        with open_decompressed(path) as stream:
+            lines = numbered_lines(stream, self.max_line_bytes)
+            try:
+                for lineno, line, complete in lines:
+                    if not complete:
+                        error = f"line longer than the {self.max_line_bytes}-byte limit"
+                        state.reject(lineno, "line", error, line)
+                    elif len(line) > 2 or line.strip():
+                        state.event(lineno, line)
+                    if len(state.posts) >= BATCH_ROWS or len(state.follows) >= BATCH_ROWS:
+                        yield from full_batches(buffers)
+            except READ_ERRORS as exc:
+                state.reject(lineno + 1, "file", f"stream ended unreadable: {exc}", b"")
+        yield from all_batches(buffers)
+        accounts = list(state.accounts.values())
+        yield from all_batches({"accounts": accounts})
+
+    def unmapped(self) -> dict[str, int]:
+        """Counts from the last read that produced no rows: what this source loses."""
+        return {
+            key: count
+            for key, count in self.stats.items()
+            if "/" in key and key not in MAPPED and count
+        }

@@ -1,0 +1,104 @@
+"""The scan job: sources -> store -> features -> detectors -> verdicts, with a summary.
+
+Kept apart from the CLI so tests, the web app and benchmarks run exactly what users run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from tigerblood.detectors.base import Detector, Finding
+from tigerblood.detectors.registry import build_detectors
+from tigerblood.evidence import attach_posts
+from tigerblood.features.compute import compute_features
+from tigerblood.ingest.pipeline import IngestReport, ingest
+from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
+from tigerblood.store import Store
+
+
+@dataclass
+class ScanResult:
+    """Verdicts plus what a person needs to trust them: counts per pattern and what was refused."""
+
+    verdicts: list[dict[str, Any]]
+    ingest: IngestReport
+    flagged_by_pattern: Counter = field(default_factory=Counter)
+
+    @property
+    def flagged(self) -> int:
+        """Accounts flagged."""
+        return sum(1 for v in self.verdicts if v["flagged"])
+
+
+def run_detectors(features: pa.Table, detectors: Iterable[Detector]) -> list[Finding]:
+    """Every detector over the feature table."""
+    return [f for d in detectors for f in d.detect(features)]
+
+
+def store_verdicts(store: Store, results: list[dict[str, Any]]) -> None:
+    """Keep verdicts in the store (as JSON per account) for ``explain``, ``audit`` and ``mirror``."""
+    store.sql(
+        "CREATE OR REPLACE TABLE verdicts (platform VARCHAR, account_id VARCHAR, handle VARCHAR, "
+        "score DOUBLE, flagged BOOLEAN, verdict JSON)"
+    )
+    if not results:
+        return
+    table = pa.table({
+        "platform": [v["platform"] for v in results],
+        "account_id": [v["account_id"] for v in results],
+        "handle": [v["handle"] for v in results],
+        "score": [v["score"] for v in results],
+        "flagged": [v["flagged"] for v in results],
+        "verdict": [orjson.dumps(v).decode() for v in results],
+    })
+    store.con.register("_verdicts", table)
+    store.sql("INSERT INTO verdicts SELECT * FROM _verdicts")
+    store.con.unregister("_verdicts")
+
+
+def scan(
+    sources: list[Path],
+    store: Store,
+    *,
+    format_name: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    config: dict[str, dict[str, float]] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> ScanResult:
+    """Load sources into ``store`` and judge every account found there."""
+    report = ingest(sources, store, format_name=format_name, on_rows=on_rows)
+    return judge(store, report, threshold=threshold, config=config)
+
+
+def judge(
+    store: Store,
+    report: IngestReport | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    config: dict[str, dict[str, float]] | None = None,
+) -> ScanResult:
+    """Features, detectors and verdicts over what ``store`` holds."""
+    features = compute_features(store)
+    findings = run_detectors(features, build_detectors(config))
+    results = verdicts(features, findings, threshold)
+    flagged_ids = {(v["platform"], v["account_id"]) for v in results if v["flagged"]}
+    # Verdicts share each finding's evidence dict, so posts attached now appear in them.
+    attach_posts(store, [f for f in findings if (f.platform, f.account_id) in flagged_ids])
+    store_verdicts(store, results)
+    counts: Counter = Counter(p for v in results if v["flagged"] for p in v["patterns"])
+    return ScanResult(results, report or IngestReport(), counts)
+
+
+def write_jsonl(results: list[dict[str, Any]], out: Path) -> None:
+    """The verdicts as JSON Lines (DESIGN §3.3)."""
+    with out.open("wb") as handle:
+        for verdict in results:
+            handle.write(orjson.dumps(verdict))
+            handle.write(b"\n")
