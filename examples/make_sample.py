@@ -22,14 +22,17 @@ def main() -> None:
     con = duckdb.connect()
     con.execute(f"""
         CREATE TABLE picked AS
-        SELECT platform, account_id, label, kind, source FROM read_csv('{SHARED}/labels.csv', all_varchar=true)
+        SELECT platform, account_id, label, kind, source
+        FROM read_csv('{SHARED}/labels.csv', all_varchar=true)
         QUALIFY row_number() OVER (PARTITION BY label ORDER BY md5(account_id)) <= {PER_CLASS}
     """).fetchall()
     con.execute(f"""COPY (SELECT a.* FROM read_parquet('{SHARED}/accounts.parquet') a
-        JOIN picked USING (account_id) ORDER BY account_id) TO '{OUT}/accounts.parquet'""").fetchall()
+        JOIN picked USING (account_id) ORDER BY account_id)
+        TO '{OUT}/accounts.parquet'""").fetchall()
     con.execute(f"""COPY (SELECT * FROM (SELECT p.* FROM read_parquet('{SHARED}/posts.parquet') p
         JOIN picked USING (account_id)
-        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY created_at DESC) <= {POSTS_PER_ACCOUNT})
+        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY created_at DESC)
+            <= {POSTS_PER_ACCOUNT})
         ORDER BY account_id, created_at) TO '{OUT}/posts.parquet' (COMPRESSION zstd)""").fetchall()
     con.execute(f"COPY (SELECT * FROM picked ORDER BY account_id) TO '{OUT}/labels.csv'").fetchall()
 

@@ -21,10 +21,13 @@ from tigerblood.scan import ScanResult, scan, write_jsonl
 from tigerblood.scoring import DEFAULT_THRESHOLD
 from tigerblood.store import Store
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Tell real social engagement from manufactured engagement.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Tell real social engagement from manufactured engagement.",
+)
 out_console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @app.command("scan")
@@ -40,13 +43,24 @@ def scan_command(
 ) -> None:
     """Scan sources and judge every account in them."""
     store = Store(db)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
-                  TimeElapsedColumn(), console=err_console, transient=True,
-                  disable=not err_console.is_terminal) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as progress:
         task = progress.add_task("loading", total=None)
-        result = scan(sources, store, format_name=format_name, threshold=threshold,
-                      config=load_config(config),
-                      on_rows=lambda n: progress.advance(task, n))
+        result = scan(
+            sources,
+            store,
+            format_name=format_name,
+            threshold=threshold,
+            config=load_config(config),
+            on_rows=lambda n: progress.advance(task, n),
+        )
     if out:
         write_jsonl(result.verdicts, out)
     print_summary(result, out)

@@ -54,6 +54,8 @@ def render_verdict(verdict: dict[str, Any], console: Console) -> None:
                 for item in value:
                     ident = item.get("post_id") or ", ".join(item.get("post_ids") or [])
                     extra = f" ×{item['times']}" if "times" in item else ""
-                    console.print(f"    - {escape(str(ident))}{extra}: {escape(str(item.get('text')))}")
+                    console.print(
+                        f"    - {escape(str(ident))}{extra}: {escape(str(item.get('text')))}"
+                    )
                     if item.get("urls"):
                         console.print(f"      links: {escape(' '.join(item['urls']))}")

@@ -43,21 +43,23 @@ def run_detectors(features: pa.Table, detectors: Iterable[Detector]) -> list[Fin
 
 
 def store_verdicts(store: Store, results: list[dict[str, Any]]) -> None:
-    """Keep verdicts in the store (as JSON per account) for ``explain``, ``audit`` and ``mirror``."""
+    """Keep verdicts in the store, one JSON per account, for ``explain`` and later reports."""
     store.sql(
         "CREATE OR REPLACE TABLE verdicts (platform VARCHAR, account_id VARCHAR, handle VARCHAR, "
         "score DOUBLE, flagged BOOLEAN, verdict JSON)"
     )
     if not results:
         return
-    table = pa.table({
-        "platform": [v["platform"] for v in results],
-        "account_id": [v["account_id"] for v in results],
-        "handle": [v["handle"] for v in results],
-        "score": [v["score"] for v in results],
-        "flagged": [v["flagged"] for v in results],
-        "verdict": [orjson.dumps(v).decode() for v in results],
-    })
+    table = pa.table(
+        {
+            "platform": [v["platform"] for v in results],
+            "account_id": [v["account_id"] for v in results],
+            "handle": [v["handle"] for v in results],
+            "score": [v["score"] for v in results],
+            "flagged": [v["flagged"] for v in results],
+            "verdict": [orjson.dumps(v).decode() for v in results],
+        }
+    )
     store.con.register("_verdicts", table)
     store.sql("INSERT INTO verdicts SELECT * FROM _verdicts")
     store.con.unregister("_verdicts")

@@ -40,17 +40,20 @@ def verdicts(
     out = []
     cols = features.select(["platform", "account_id", "handle"]).to_pylist()
     for row in cols:
-        found = sorted(by_account.get((row["platform"], row["account_id"]), []),
-                       key=lambda f: -f.score)
+        found = sorted(
+            by_account.get((row["platform"], row["account_id"]), []), key=lambda f: -f.score
+        )
         score = combine(f.score for f in found)
         flagged = score >= threshold
-        out.append({
-            "platform": row["platform"],
-            "account_id": row["account_id"],
-            "handle": row["handle"],
-            "score": round(score, 4),
-            "flagged": flagged,
-            "patterns": sorted({f.pattern for f in found}) if flagged else [],
-            "findings": [f.to_json() for f in found],
-        })
+        out.append(
+            {
+                "platform": row["platform"],
+                "account_id": row["account_id"],
+                "handle": row["handle"],
+                "score": round(score, 4),
+                "flagged": flagged,
+                "patterns": sorted({f.pattern for f in found}) if flagged else [],
+                "findings": [f.to_json() for f in found],
+            }
+        )
     return out

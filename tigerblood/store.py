@@ -71,7 +71,7 @@ class Store:
         return data.num_rows
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
-        """Run one statement to completion and return its rows (DuckDB 2 wants every result drained)."""
+        """Run one statement to completion and return its rows (DuckDB 2 wants results drained)."""
         return self.con.execute(query, params or []).fetchall()
 
     def arrow(self, query: str, params: list | None = None) -> pa.Table:

@@ -122,8 +122,15 @@ class RuleDetector(Detector):
             evidence = {k: _plain(row.get(k)) for k in self.EVIDENCE}
             evidence["signals_met"] = [s.feature for s in met]
             findings.append(
-                Finding(row["platform"], row["account_id"], self.name, self.pattern,
-                        score, summary, evidence)
+                Finding(
+                    row["platform"],
+                    row["account_id"],
+                    self.name,
+                    self.pattern,
+                    score,
+                    summary,
+                    evidence,
+                )
             )
         return findings
 

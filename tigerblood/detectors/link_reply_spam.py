@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from tigerblood.detectors.base import RuleDetector, Signal
 
 
@@ -16,7 +19,7 @@ class LinkReplySpamDetector(RuleDetector):
     name = "link_reply_spam"
     pattern = "link_reply_spam"
     description = "replies carrying a link, to non-followers, from a no-audience account"
-    THRESHOLDS = {
+    THRESHOLDS: ClassVar[Mapping[str, float]] = {
         "min_score": 0.6,
         "min_reply_share": 0.3,
         "min_replies_with_link_share": 0.5,
@@ -26,21 +29,52 @@ class LinkReplySpamDetector(RuleDetector):
         "min_non_follower_share": 0.8,
     }
     SIGNALS = (
-        Signal("replies_with_link_share", ">=", "min_replies_with_link_share", 2.0,
-               "{replies_with_link_share:.0%} of its replies carry a link", required=True),
-        Signal("reply_share", ">=", "min_reply_share", 1.0,
-               "{reply_share:.0%} of its posts are replies"),
-        Signal("followers_count", "<=", "max_followers", 1.0,
-               "only {followers_count} followers"),
-        Signal("top_url_share", ">=", "min_top_url_share", 1.5,
-               "{top_url_repeat_count} posts ({top_url_share:.0%}) carry the same link {top_url}"),
-        Signal("top_url_repeat_count", ">=", "min_top_url_repeat", 0.5,
-               "the same link {top_url_repeat_count} times"),
-        Signal("reply_to_non_followers_share", ">=", "min_non_follower_share", 1.0,
-               "{reply_to_non_followers_share:.0%} of replies go to accounts that don't follow it"),
+        Signal(
+            "replies_with_link_share",
+            ">=",
+            "min_replies_with_link_share",
+            2.0,
+            "{replies_with_link_share:.0%} of its replies carry a link",
+            required=True,
+        ),
+        Signal(
+            "reply_share",
+            ">=",
+            "min_reply_share",
+            1.0,
+            "{reply_share:.0%} of its posts are replies",
+        ),
+        Signal("followers_count", "<=", "max_followers", 1.0, "only {followers_count} followers"),
+        Signal(
+            "top_url_share",
+            ">=",
+            "min_top_url_share",
+            1.5,
+            "{top_url_repeat_count} posts ({top_url_share:.0%}) carry the same link {top_url}",
+        ),
+        Signal(
+            "top_url_repeat_count",
+            ">=",
+            "min_top_url_repeat",
+            0.5,
+            "the same link {top_url_repeat_count} times",
+        ),
+        Signal(
+            "reply_to_non_followers_share",
+            ">=",
+            "min_non_follower_share",
+            1.0,
+            "{reply_to_non_followers_share:.0%} of replies go to accounts that don't follow it",
+        ),
     )
     EVIDENCE = (
-        "observed_posts", "reply_share", "replies_with_link_share", "followers_count",
-        "top_url", "top_url_repeat_count", "top_url_share", "distinct_urls",
+        "observed_posts",
+        "reply_share",
+        "replies_with_link_share",
+        "followers_count",
+        "top_url",
+        "top_url_repeat_count",
+        "top_url_share",
+        "distinct_urls",
         "reply_to_non_followers_share",
     )

@@ -65,7 +65,9 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
     per_day = ibis.ifelse(
         joined.posts_count.notnull() & (age_days > 0),
         joined.posts_count / ibis.greatest(age_days, 1.0),
-        ibis.ifelse(observed > 0, observed / ibis.greatest(span_days.fill_null(0), 1.0), ibis.null()),
+        ibis.ifelse(
+            observed > 0, observed / ibis.greatest(span_days.fill_null(0), 1.0), ibis.null()
+        ),
     )
     return joined.mutate(
         observed_posts=observed,

@@ -35,16 +35,15 @@ def has_items(column: ir.ArrayValue) -> ir.BooleanValue:
 
 def share(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
     """part / whole, null when whole is zero or null (an empty denominator means unknown)."""
-    return ibis.ifelse(whole > 0, part.cast("float64") / whole.cast("float64"), ibis.null("float64"))
+    return ibis.ifelse(
+        whole > 0, part.cast("float64") / whole.cast("float64"), ibis.null("float64")
+    )
 
 
 def normalized_url(url: ir.StringValue) -> ir.StringValue:
     """A link compared by what it points to: no scheme, no ``www.``, no case, no trailing slash."""
     return (
-        url.lower()
-        .re_replace(r"^[a-z]+://", "")
-        .re_replace(r"^www\.", "")
-        .re_replace(r"/+$", "")
+        url.lower().re_replace(r"^[a-z]+://", "").re_replace(r"^www\.", "").re_replace(r"/+$", "")
     )
 
 

@@ -39,9 +39,7 @@ def account_base(tables: ModelTables) -> ir.Table:
     acc = tables.accounts
     posters = tables.posts.select(*KEYS).distinct()
     missing = posters.anti_join(acc, list(KEYS))
-    profile = acc.select(
-        *KEYS, *PROFILE, acc.followers_count, acc.following_count
-    )
+    profile = acc.select(*KEYS, *PROFILE, acc.followers_count, acc.following_count)
     empty = {
         "handle": ibis.null("string"),
         "display_name": ibis.null("string"),

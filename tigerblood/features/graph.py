@@ -17,12 +17,12 @@ FEATURES = {
 def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
     """Add graph columns to ``base``."""
     follows = tables.follows.filter(tables.follows.action.fill_null("follow") == "follow")
-    incoming = follows.group_by(platform=follows.platform, account_id=follows.followee_id).aggregate(
-        edges_in=follows.follower_id.nunique()
-    )
-    outgoing = follows.group_by(platform=follows.platform, account_id=follows.follower_id).aggregate(
-        edges_out=follows.followee_id.nunique()
-    )
+    incoming = follows.group_by(
+        platform=follows.platform, account_id=follows.followee_id
+    ).aggregate(edges_in=follows.follower_id.nunique())
+    outgoing = follows.group_by(
+        platform=follows.platform, account_id=follows.follower_id
+    ).aggregate(edges_out=follows.followee_id.nunique())
     joined = (
         base.left_join(incoming, list(KEYS))
         .drop("platform_right", "account_id_right")

@@ -21,15 +21,12 @@ def url_stats(posts: ir.Table) -> ir.Table:
     exploded = posts.filter(has_items(posts.urls)).select(
         *KEYS, "post_id", url=normalized_url(posts.urls.unnest())
     )
-    per_url = exploded.group_by([*KEYS, "url"]).aggregate(
-        url_posts=exploded.post_id.nunique()
-    )
-    ranked = per_url.group_by(list(KEYS)).aggregate(
+    per_url = exploded.group_by([*KEYS, "url"]).aggregate(url_posts=exploded.post_id.nunique())
+    return per_url.group_by(list(KEYS)).aggregate(
         distinct_urls=per_url.url.count(),
         top_url_repeat_count=per_url.url_posts.max(),
         top_url=per_url.url.argmax(per_url.url_posts),
     )
-    return ranked
 
 
 def compute(tables: ModelTables, base: ir.Table) -> ir.Table:

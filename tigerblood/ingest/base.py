@@ -19,7 +19,7 @@ from tigerblood import model
 
 @dataclass(frozen=True)
 class Batch:
-    """Rows for one model table (``accounts``, ``posts``, ``follows``, ``labels``, ``quarantine``)."""
+    """Rows for one model table: accounts, posts, follows, labels or quarantine."""
 
     table: str
     data: pa.Table

@@ -117,14 +117,16 @@ def read_table_file(table: str, path: Path) -> Iterator[Batch]:
     try:
         relation = _relation(con, path)
         columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE {relation}").fetchall()}
-    except (duckdb.Error, UnicodeDecodeError, orjson.JSONDecodeError) as exc:
+    except (duckdb.Error, UnicodeDecodeError, orjson.JSONDecodeError, SourceError) as exc:
         msg = str(exc).splitlines()[0]
         yield quarantine_batch([model.quarantine_row(source, f"{source}:0", "*", msg, "")])
         return
     yield from _json_rejects(con, source)
     missing = [c for c in REQUIRED[table] if c not in columns]
     if missing:
-        error = f"missing required column(s) {', '.join(missing)}; columns seen: {', '.join(columns)}"
+        error = (
+            f"missing required column(s) {', '.join(missing)}; columns seen: {', '.join(columns)}"
+        )
         yield quarantine_batch([model.quarantine_row(source, f"{source}:1", missing[0], error, "")])
         return
     schema = model.SCHEMAS[table]
@@ -141,18 +143,37 @@ def _relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     if path.name.endswith(".parquet"):
         return f"(SELECT *, row_number() OVER () AS _row FROM read_parquet('{quoted}'))"
     if path.name.endswith((".csv", ".csv.gz")):
-        return (
-            f"(SELECT *, row_number() OVER () AS _row FROM {csv_reader(path)})"
-        )
+        return f"(SELECT *, row_number() OVER () AS _row FROM {csv_reader(path)})"
     con.register("_jsonl", _read_jsonl(path))
     return "(SELECT * FROM _jsonl WHERE _error IS NULL)"
 
 
+def csv_header(path: Path) -> list[str]:
+    """Column names from the first line (read by us: DuckDB's sniffer gives up on huge lines)."""
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else Path.open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:  # type: ignore[operator]
+        first = handle.readline()
+    names = next(csv.reader([first]), [])
+    return [name.strip().lstrip("\ufeff") for name in names]
+
+
 def csv_reader(path: Path) -> str:
-    """DuckDB's CSV reader over ``path``: all text, rejected lines recorded with their numbers."""
+    """DuckDB's CSV reader over ``path``: all text, rejected lines recorded with their numbers.
+
+    The dialect is fixed (comma, double quotes) and the columns come from the header line, so one
+    oversized or broken line is a rejected line, not a failed file.
+    """
     quoted = str(path).replace("'", "''")
+    names = csv_header(path)
+    if not names or names == [""]:
+        raise SourceError(f"{path}: no header line")
+    columns = ", ".join("'{}': 'VARCHAR'".format(n.replace("'", "''")) for n in names)
     return (
-        f"read_csv('{quoted}', all_varchar=true, header=true, store_rejects=true, "
+        f"read_csv('{quoted}', header=true, auto_detect=false, delim=',', quote='\"', "
+        f"escape='\"', columns={{{columns}}}, store_rejects=true, "
         f"max_line_size={MAX_LINE_BYTES})"
     )
 
@@ -193,7 +214,9 @@ def _as_text(value: object) -> object:
 
 def _json_rejects(con: duckdb.DuckDBPyConnection, source: str) -> Iterator[Batch]:
     try:
-        bad = con.execute("SELECT _row, _error, _raw FROM _jsonl WHERE _error IS NOT NULL").fetchall()
+        bad = con.execute(
+            "SELECT _row, _error, _raw FROM _jsonl WHERE _error IS NOT NULL"
+        ).fetchall()
     except duckdb.Error:
         return
     rows = [model.quarantine_row(source, f"{source}:line {n}", "*", e, raw) for n, e, raw in bad]
@@ -210,14 +233,18 @@ def typed_batches(
         if field.name in columns:
             expr = _cast(field.name, field.type, columns[field.name])
             casts.append(f'{expr} AS "{field.name}"')
-            raw = f'nullif(trim(CAST("{field.name}" AS VARCHAR)), \'\')'
+            raw = f"nullif(trim(CAST(\"{field.name}\" AS VARCHAR)), '')"
             if field.type != model.STRING_LIST:
-                checks.append(f"CASE WHEN {raw} IS NOT NULL AND {expr} IS NULL THEN '{field.name}' END")
+                checks.append(
+                    f"CASE WHEN {raw} IS NOT NULL AND {expr} IS NULL THEN '{field.name}' END"
+                )
         else:
             default = "'unknown'" if field.name == "platform" else "NULL"
             casts.append(f'{default}::{duck_type(field.type)} AS "{field.name}"')
     for name in REQUIRED[table]:
-        checks.append(f"CASE WHEN nullif(trim(CAST(\"{name}\" AS VARCHAR)), '') IS NULL THEN '{name}' END")
+        checks.append(
+            f"CASE WHEN nullif(trim(CAST(\"{name}\" AS VARCHAR)), '') IS NULL THEN '{name}' END"
+        )
     bad_expr = f"concat_ws(',', {', '.join(checks)})"
     query = f"SELECT {', '.join(casts)}, _row, {bad_expr} AS _bad FROM {relation}"
     reader = con.sql(query).to_arrow_reader(BATCH_ROWS)

@@ -47,7 +47,9 @@ class TwitterV1CsvAdapter(Adapter):
         """Account batches (and quarantine rows) from one v1.1 user CSV."""
         con = reader_connection()
         source = str(path)
-        header = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {csv_reader(path)}").fetchall()}
+        header = {
+            r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {csv_reader(path)}").fetchall()
+        }
         selects = ["'twitter' AS platform"]
         for model_name, column in COLUMN_MAP.items():
             if column in header:

@@ -1,0 +1,231 @@
+"""Each rule detector against a table of cases, plus the meta-tests that keep detectors honest:
+every registered detector has a case table here and an entry in docs/detectors.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from tigerblood.detectors.automation import AutomationDetector
+from tigerblood.detectors.base import Detector
+from tigerblood.detectors.follow_farming import FollowFarmingDetector
+from tigerblood.detectors.link_reply_spam import LinkReplySpamDetector
+from tigerblood.detectors.registry import build_detectors, detector_classes, load_config
+
+GENUINE: dict[str, Any] = {
+    "platform": "twitter",
+    "account_id": "1",
+    "handle": "someone",
+    "observed_posts": 300,
+    "posts_count": 4000,
+    "posts_per_day": 3.0,
+    "interval_cv": 2.1,
+    "median_interval_s": 9000.0,
+    "account_age_days": 1500.0,
+    "link_share": 0.2,
+    "replies_with_link_share": 0.05,
+    "distinct_urls": 50,
+    "top_url": "example.org/a",
+    "top_url_repeat_count": 2,
+    "top_url_share": 0.007,
+    "reply_share": 0.4,
+    "distinct_reply_targets": 90,
+    "reply_to_non_followers_share": 0.2,
+    "followers_count": 800,
+    "following_count": 400,
+    "followers_per_following": 2.0,
+    "duplicate_text_share": 0.01,
+    "mention_share": 0.5,
+    "hashtag_share": 0.1,
+}
+
+
+def rows(**changes: Any) -> pa.Table:
+    return pa.Table.from_pylist([{**GENUINE, **changes}])
+
+
+def fires(detector: Detector, **changes: Any) -> bool:
+    return bool(detector.detect(rows(**changes)))
+
+
+LINK_REPLY_CASES = [
+    ("genuine conversationalist", {}, False),
+    (
+        "replies carrying one link from a no-audience account",
+        {
+            "replies_with_link_share": 0.95,
+            "reply_share": 0.9,
+            "followers_count": 0,
+            "following_count": 3,
+            "top_url_share": 0.9,
+            "top_url_repeat_count": 400,
+            "reply_to_non_followers_share": 1.0,
+        },
+        True,
+    ),
+    (
+        "links in replies but a real audience and varied links",
+        {
+            "replies_with_link_share": 0.6,
+            "followers_count": 5000,
+            "top_url_share": 0.01,
+            "top_url_repeat_count": 3,
+        },
+        False,
+    ),
+    (
+        "same link everywhere but never in replies",
+        {
+            "replies_with_link_share": 0.0,
+            "top_url_share": 0.9,
+            "top_url_repeat_count": 300,
+            "followers_count": 0,
+        },
+        False,
+    ),
+    (
+        "follows unknown: still judged on the rest",
+        {
+            "replies_with_link_share": 1.0,
+            "reply_share": 1.0,
+            "followers_count": 2,
+            "top_url_share": 0.8,
+            "top_url_repeat_count": 120,
+            "reply_to_non_followers_share": None,
+        },
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "changes", "expected"), LINK_REPLY_CASES, ids=[c[0] for c in LINK_REPLY_CASES]
+)
+def test_link_reply_spam_cases(case: str, changes: dict, expected: bool) -> None:
+    assert fires(LinkReplySpamDetector(), **changes) is expected
+
+
+FOLLOW_FARM_CASES = [
+    ("genuine account", {}, False),
+    (
+        "zero posts, follows 700, 150 followers",
+        {
+            "posts_count": 0,
+            "observed_posts": 0,
+            "following_count": 700,
+            "followers_count": 15,
+            "followers_per_following": 15 / 700,
+            "posts_per_day": None,
+        },
+        True,
+    ),
+    (
+        "bought follower: 300 followed, 11 back, 22 posts",
+        {
+            "posts_count": 22,
+            "following_count": 300,
+            "followers_count": 11,
+            "followers_per_following": 11 / 300,
+            "posts_per_day": 0.05,
+        },
+        True,
+    ),
+    (
+        "follows many but followed back by many",
+        {
+            "posts_count": 30,
+            "following_count": 900,
+            "followers_count": 850,
+            "followers_per_following": 850 / 900,
+        },
+        False,
+    ),
+    (
+        "follows few",
+        {
+            "posts_count": 3,
+            "following_count": 40,
+            "followers_count": 1,
+            "followers_per_following": 1 / 40,
+        },
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "changes", "expected"), FOLLOW_FARM_CASES, ids=[c[0] for c in FOLLOW_FARM_CASES]
+)
+def test_follow_farming_cases(case: str, changes: dict, expected: bool) -> None:
+    assert fires(FollowFarmingDetector(), **changes) is expected
+
+
+AUTOMATION_CASES = [
+    ("genuine account", {}, False),
+    ("same text again and again", {"duplicate_text_share": 0.8}, True),
+    (
+        "clockwork posting, many a day",
+        {"interval_cv": 0.05, "posts_per_day": 96.0, "median_interval_s": 900.0},
+        True,
+    ),
+    ("too few posts to judge", {"observed_posts": 5, "duplicate_text_share": 1.0}, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "changes", "expected"), AUTOMATION_CASES, ids=[c[0] for c in AUTOMATION_CASES]
+)
+def test_automation_cases(case: str, changes: dict, expected: bool) -> None:
+    assert fires(AutomationDetector(), **changes) is expected
+
+
+def test_a_finding_quotes_the_accounts_own_numbers() -> None:
+    [finding] = FollowFarmingDetector().detect(
+        rows(
+            posts_count=22,
+            following_count=257,
+            followers_count=11,
+            followers_per_following=11 / 257,
+            posts_per_day=0.02,
+        )
+    )
+    assert "follows 257 accounts" in finding.summary and "11 follow it back" in finding.summary
+    assert finding.evidence["following_count"] == 257
+    assert 0 < finding.score <= 1
+
+
+def test_thresholds_are_overridable_in_constructor_and_yaml(tmp_path: Path) -> None:
+    bought = {
+        "posts_count": 22,
+        "following_count": 160,
+        "followers_count": 11,
+        "followers_per_following": 11 / 160,
+        "posts_per_day": 0.05,
+    }
+    assert fires(FollowFarmingDetector(), **bought)
+    assert not fires(FollowFarmingDetector(min_following=1000), **bought)
+    config = tmp_path / "rules.yaml"
+    config.write_text("detectors:\n  follow_farming:\n    min_following: 1000\n")
+    detectors = {d.name: d for d in build_detectors(load_config(config))}
+    assert not detectors["follow_farming"].detect(rows(**bought))
+    with pytest.raises(ValueError, match="unknown threshold"):
+        FollowFarmingDetector(not_a_threshold=1)
+
+
+CASE_TABLES = {
+    "link_reply_spam": LINK_REPLY_CASES,
+    "follow_farming": FOLLOW_FARM_CASES,
+    "automation": AUTOMATION_CASES,
+}
+
+
+@pytest.mark.parametrize("name", sorted(detector_classes()))
+def test_every_registered_detector_has_cases_and_documentation(name: str) -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "detectors.md").read_text()
+    if name not in CASE_TABLES:
+        module = Path(__file__).resolve().parent
+        assert any(name in p.read_text() for p in module.glob("test_*.py") if p.name != __file__)
+    assert f"## `{name}`" in docs

@@ -1,0 +1,68 @@
+"""Links, mentions and hashtags read from text when the source gives none."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from tigerblood import model
+from tigerblood.ingest.entities import (
+    enrich_posts,
+    hashtags_in,
+    mentions_in,
+    shortener_domains,
+    urls_in,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "urls", "mentions", "tags"),
+    [
+        ("plain words only", [], [], []),
+        ("RT @alice: look http://t.co/AbC12 #deal", ["http://t.co/AbC12"], ["alice"], ["deal"]),
+        ("bare domain bit.ly/x9 works", ["bit.ly/x9"], [], []),
+        ("email me@example.com is neither link nor mention", [], [], []),
+        ("#1 is not a hashtag but #win2 is", [], [], ["win2"]),
+        ("@user/list is a list, @bob is a mention", [], ["bob"], []),
+    ],
+)
+def test_entities_follow_twitter_rules(text: str, urls: list, mentions: list, tags: list) -> None:
+    assert (urls_in(text), mentions_in(text), hashtags_in(text)) == (urls, mentions, tags)
+
+
+def test_enrich_fills_only_what_the_source_left_null_and_marks_leading_mention_replies() -> None:
+    table = model.to_table(
+        "posts",
+        [
+            {
+                "platform": "twitter",
+                "post_id": "1",
+                "account_id": "a",
+                "text": "@bob see http://x.co/1",
+            },
+            {
+                "platform": "twitter",
+                "post_id": "2",
+                "account_id": "a",
+                "text": "RT @bob: hi",
+            },
+            {
+                "platform": "twitter",
+                "post_id": "3",
+                "account_id": "a",
+                "text": "http://given.com",
+                "urls": ["http://kept.com"],
+                "mentions": [],
+                "hashtags": [],
+            },
+        ],
+    )
+    out = enrich_posts(table).to_pylist()
+    assert out[0]["urls"] == ["http://x.co/1"] and out[0]["reply_to_account_id"] == "bob"
+    assert out[1]["reply_to_account_id"] is None
+    assert out[2]["urls"] == ["http://kept.com"]
+    assert isinstance(enrich_posts(table.slice(0, 0)), pa.Table)
+
+
+def test_shortener_list_knows_common_shorteners() -> None:
+    assert {"bit.ly", "t.co", "tinyurl.com"} <= shortener_domains()
