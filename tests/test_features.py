@@ -151,3 +151,21 @@ def test_text_and_activity_features(features) -> None:
     assert spam["account_age_days"] == pytest.approx(10 + 30 / 1440)
     assert spam["posts_per_day"] == pytest.approx(4 / (10 + 30 / 1440))
     assert features["zed"]["observed_posts"] == 1 and features["zed"]["followers_count"] is None
+
+
+def test_links_through_shorteners_are_recognised() -> None:
+    store = Store()
+    store.load(
+        "posts",
+        model.to_table(
+            "posts",
+            [
+                post("1", "s", 0, "a", urls=["https://bit.ly/abc"]),
+                post("2", "s", 1, "b", urls=["http://t.co/xyz", "https://example.com/p"]),
+                post("3", "s", 2, "c", urls=["TinyURL.com/q"]),
+            ],
+        ),
+    )
+    [row] = compute_features(store).to_pylist()
+    # bit.ly and tinyurl count; t.co wraps every Twitter link and is not held against anyone.
+    assert row["shortened_link_share"] == pytest.approx(2 / 4)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from tigerblood.features.base import KEYS, ModelTables, has_items, is_reply, normalized_url, share
+from tigerblood.features.base import (
+    KEYS,
+    ModelTables,
+    has_items,
+    is_reply,
+    normalized_url,
+    share,
+    url_host,
+)
+from tigerblood.ingest.entities import shortener_domains
 
 FEATURES = {
     "link_share": "share of observed posts carrying at least one link",
@@ -13,7 +22,12 @@ FEATURES = {
     "top_url": "the link the account posts most often (normalized)",
     "top_url_repeat_count": "posts carrying the account's most repeated link",
     "top_url_share": "share of observed posts carrying the most repeated link",
+    "shortened_link_share": "share of the account's links that go through a link shortener "
+    "(t.co, which wraps every Twitter link, is not counted)",
 }
+
+PLATFORM_WRAPPERS = frozenset({"t.co"})
+"""Hosts that wrap every link on their platform: a shortener there says nothing of intent."""
 
 
 def url_stats(posts: ir.Table) -> ir.Table:
@@ -21,12 +35,18 @@ def url_stats(posts: ir.Table) -> ir.Table:
     exploded = posts.filter(has_items(posts.urls)).select(
         *KEYS, "post_id", url=normalized_url(posts.urls.unnest())
     )
+    shorteners = sorted(shortener_domains() - PLATFORM_WRAPPERS)
+    exploded = exploded.mutate(shortened=url_host(exploded.url).isin(shorteners).cast("int64"))
+    links = exploded.group_by(list(KEYS)).aggregate(
+        link_count=exploded.count(), shortened_links=exploded.shortened.sum()
+    )
     per_url = exploded.group_by([*KEYS, "url"]).aggregate(url_posts=exploded.post_id.nunique())
-    return per_url.group_by(list(KEYS)).aggregate(
+    ranked = per_url.group_by(list(KEYS)).aggregate(
         distinct_urls=per_url.url.count(),
         top_url_repeat_count=per_url.url_posts.max(),
         top_url=per_url.url.argmax(per_url.url_posts),
     )
+    return ranked.join(links, list(KEYS))
 
 
 def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
@@ -51,4 +71,5 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
         distinct_urls=joined.distinct_urls.fill_null(0),
         top_url_repeat_count=joined.top_url_repeat_count.fill_null(0),
         top_url_share=share(joined.top_url_repeat_count.fill_null(0), joined.observed_posts),
+        shortened_link_share=share(joined.shortened_links, joined.link_count),
     )

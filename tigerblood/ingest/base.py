@@ -60,13 +60,17 @@ def head_bytes(path: Path, size: int = 4096) -> bytes:
     if head[:2] == b"\x1f\x8b":
         import gzip
 
-        with gzip.open(path, "rb") as handle:
-            return handle.read(size)
-    if head[:4] == b"\x28\xb5\x2f\xfd":
         try:
-            import zstandard
-        except ImportError:
+            with gzip.open(path, "rb") as handle:
+                return handle.read(size)
+        except (OSError, EOFError):  # corrupt gzip: the adapter that claims it will say so
             return head
-        with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as reader:
-            return reader.read(size)
+    if head[:4] == b"\x28\xb5\x2f\xfd":
+        import zstandard
+
+        try:
+            with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as reader:
+                return reader.read(size)
+        except zstandard.ZstdError:
+            return head
     return head

@@ -31,7 +31,7 @@ from tigerblood.ingest.bluesky_files import (
     all_batches,
     decode_raw,
     full_batches,
-    numbered_lines,
+    line_batches,
     open_decompressed,
     safe_head,
 )
@@ -45,8 +45,8 @@ def _raw(value: object) -> str:
     """A JSON sample of the offending value for the quarantine ``raw`` column."""
     try:
         return orjson.dumps(value)[: model.RAW_LIMIT * 4].decode("utf-8", "replace")
-    except TypeError:
-        return repr(value)
+    except (TypeError, RecursionError):  # orjson refuses nesting deeper than 254 levels
+        return "<value nested too deeply to show>"
 
 
 class _Read:
@@ -69,12 +69,16 @@ class _Read:
         text = raw if isinstance(raw, str) else _raw(raw)
         self.quarantine.append(model.quarantine_row(self.source, self.location, field, error, text))
 
-    def response(self, value: object, field: str = "") -> None:
-        """Dispatch one response (or an array of them) by its top-level keys."""
+    def responses(self, value: object) -> None:
+        """A response, or a top-level array of them (one level: nesting is not recursed into)."""
         if type(value) is list:
             for i, item in enumerate(value):
-                self.response(item, f"{field}[{i}]")
-            return
+                self.response(item, f"[{i}]")
+        else:
+            self.response(value)
+
+    def response(self, value: object, field: str = "") -> None:
+        """Dispatch one response by its top-level keys."""
         if type(value) is not dict:
             self.reject(field or "response", "expected a JSON object", value)
             return
@@ -274,7 +278,7 @@ class AppViewAdapter(Adapter):
         mode, document = self._document(path, state)
         if mode == "document":
             state.location = f"{path}:1"
-            state.response(document)
+            state.responses(document)
         elif mode == "lines":
             yield from self._lines(path, state)
         yield from all_batches(state.buffers)
@@ -306,23 +310,31 @@ class AppViewAdapter(Adapter):
     def _lines(self, path: Path, state: _Read) -> Iterator[Batch]:
         """JSON Lines: each line one response; bad lines are quarantined with their number."""
         lineno = 0
+        limit = self.max_document_bytes
         with open_decompressed(path) as stream:
             try:
-                for lineno, line, complete in numbered_lines(stream, self.max_document_bytes):
-                    state.location = f"{path}:{lineno}"
-                    if not complete:
-                        error = f"line longer than the {self.max_document_bytes}-byte limit"
-                        state.reject("line", error, decode_raw(line))
-                        continue
-                    if not line.strip():
-                        continue
-                    try:
-                        value = orjson.loads(line)
-                    except orjson.JSONDecodeError as exc:
-                        state.reject("json", f"invalid JSON: {exc}", decode_raw(line))
-                        continue
-                    state.response(value)
-                    yield from full_batches(state.buffers)
+                for lines, overlong in line_batches(stream, limit):
+                    for index, head in overlong:
+                        state.location = f"{path}:{lineno + index + 1}"
+                        state.reject(
+                            "line", f"line longer than the {limit}-byte limit", decode_raw(head)
+                        )
+                    for line in lines:
+                        lineno += 1
+                        state.location = f"{path}:{lineno}"
+                        self._line(line, state)
+                        yield from full_batches(state.buffers)
             except READ_ERRORS as exc:
                 state.location = f"{path}:{lineno + 1}"
                 state.reject("file", f"stream ended unreadable: {exc}", "")
+
+    @staticmethod
+    def _line(line: bytes, state: _Read) -> None:
+        if not line.strip():
+            return
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            state.reject("json", f"invalid JSON: {exc}", decode_raw(line))
+            return
+        state.responses(value)

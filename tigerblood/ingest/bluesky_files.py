@@ -15,8 +15,9 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+import pyarrow as pa
 import zstandard
 
 from tigerblood import model
@@ -50,11 +51,54 @@ def safe_head(path: Path, size: int = 4096) -> bytes:
         return b""
 
 
+class ZstdFrames(io.RawIOBase):
+    """Decompress concatenated zstd frames, and say so when the last one is cut off.
+
+    ``zstandard``'s own stream reader ends quietly at a truncated frame; a capture killed
+    mid-write must instead end the read with a quarantine row saying the file was cut, after
+    every byte that could be decompressed has been delivered.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self._dctx = zstandard.ZstdDecompressor()
+        self._frame: Any = None  # the decompressobj of the frame being read
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            data = self._raw.read(1 << 17)
+            if not data:
+                if self._frame is not None:
+                    raise zstandard.ZstdError("truncated zstd frame: the capture was cut off")
+                return 0
+            self._pending = memoryview(self._feed(data))
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            if self._frame is None:
+                self._frame = self._dctx.decompressobj()
+            out.append(self._frame.decompress(data))
+            data = b""
+            if self._frame.eof:
+                data, self._frame = self._frame.unused_data, None
+        return b"".join(out)
+
+
 @contextmanager
 def open_decompressed(path: Path) -> Iterator[BinaryIO]:
     """A buffered binary stream over ``path``, decompressing zstd or gzip by magic bytes.
 
-    Multi-frame zstd (concatenated captures, ``zstd --rsyncable`` output) reads as one stream.
+    Multi-frame zstd (concatenated or appended captures) reads as one stream.
     A file that cannot be opened at all is a :class:`SourceError` naming it.
     """
     try:
@@ -64,8 +108,7 @@ def open_decompressed(path: Path) -> Iterator[BinaryIO]:
     try:
         magic = raw.peek(4)[:4]
         if magic == ZSTD_MAGIC:
-            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-            yield io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
+            yield io.BufferedReader(ZstdFrames(raw), buffer_size=1 << 20)  # type: ignore[misc]
         elif magic[:2] == GZIP_MAGIC:
             yield gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[misc]
         else:
@@ -74,26 +117,50 @@ def open_decompressed(path: Path) -> Iterator[BinaryIO]:
         raw.close()
 
 
-def numbered_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[int, bytes, bool]]:
-    """Yield ``(line number, bytes, complete)``; an over-long line is skipped, not held.
+def line_batches(
+    stream: BinaryIO, limit: int, chunk_size: int = 1 << 22
+) -> Iterator[tuple[list[bytes], list[tuple[int, bytes]]]]:
+    """Yield ``(lines, overlong)`` per chunk read: lines without their newline, in order.
 
-    ``complete`` is False when the line exceeded ``limit`` bytes: the bytes are then only its
-    first ``limit + 1`` (enough to quarantine a sample) and the rest was read and discarded.
+    Splitting a few MiB at a time in C is several times faster than ``readline`` per line. A
+    line over ``limit`` bytes is never held whole: it appears in ``lines`` as ``b""`` (so line
+    numbers stay right) and in ``overlong`` as ``(index in lines, its first limit + 1 bytes)``.
+
+    >>> list(line_batches(io.BytesIO(b'{"a":1}\\ntoo long here\\n{}\\n'), limit=8))
+    [([b'{"a":1}', b'', b'{}'], [(1, b'too long ')])]
     """
-    readline = stream.readline
-    lineno = 0
-    while True:
-        line = readline(limit + 1)
-        if not line:
-            return
-        lineno += 1
-        if len(line) > limit and line[-1:] != b"\n":
-            rest = line
-            while rest and rest[-1:] != b"\n":
-                rest = readline(limit)
-            yield lineno, line, False
+    carry = b""
+    skipping: bytes | None = None  # the head of an over-long line still being read past
+    # read1: one underlying read per chunk, so a stream that breaks loses at most that read.
+    read = getattr(stream, "read1", stream.read)
+    while chunk := read(chunk_size):
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        overlong: list[tuple[int, bytes]] = []
+        if skipping is not None:
+            if not lines:
+                continue  # still inside the over-long line
+            lines[0] = b""
+            overlong.append((0, skipping))
+            skipping = None
+        elif lines:
+            lines[0] = carry + lines[0]
         else:
-            yield lineno, line, True
+            tail = carry + tail
+        carry = tail
+        if len(carry) > limit:
+            skipping, carry = carry[: limit + 1], b""
+        if lines and max(map(len, lines)) > limit:
+            for i, line in enumerate(lines):
+                if len(line) > limit:
+                    overlong.append((i, line[: limit + 1]))
+                    lines[i] = b""
+        if lines:
+            yield lines, overlong
+    if skipping is not None:
+        yield [b""], [(0, skipping)]
+    elif carry:
+        yield [carry], []
 
 
 def decode_raw(data: bytes) -> str:
@@ -101,11 +168,21 @@ def decode_raw(data: bytes) -> str:
     return data[: model.RAW_LIMIT * 4].decode("utf-8", "replace").rstrip("\n")
 
 
+def to_table(name: str, rows: list[dict]) -> pa.Table:
+    """Same contract as :func:`tigerblood.model.to_table`, about twice as fast.
+
+    ``pa.Table.from_pylist`` with the model schema also nulls missing keys and drops unknown
+    ones, but walks the dicts in C; at firehose rates the per-cell ``dict.get`` of
+    ``model.to_table`` was the largest single cost of a read.
+    """
+    return pa.Table.from_pylist(rows, schema=model.SCHEMAS[name])
+
+
 def full_batches(buffers: dict[str, list[dict]], size: int = BATCH_ROWS) -> Iterator[Batch]:
     """Yield and empty every buffer that reached ``size`` rows."""
     for table, rows in buffers.items():
         if len(rows) >= size:
-            yield Batch(table, model.to_table(table, rows))
+            yield Batch(table, to_table(table, rows))
             rows.clear()
 
 
@@ -113,5 +190,5 @@ def all_batches(buffers: dict[str, list[dict]], size: int = BATCH_ROWS) -> Itera
     """Yield whatever is left in the buffers, ``size`` rows at a time, and empty them."""
     for table, rows in buffers.items():
         for start in range(0, len(rows), size):
-            yield Batch(table, model.to_table(table, rows[start : start + size]))
+            yield Batch(table, to_table(table, rows[start : start + size]))
         rows.clear()

@@ -28,7 +28,7 @@ from tigerblood.ingest.bluesky_files import (
     all_batches,
     decode_raw,
     full_batches,
-    numbered_lines,
+    line_batches,
     open_decompressed,
     safe_head,
 )
@@ -47,6 +47,13 @@ MAPPED: frozenset[str] = frozenset(
     ]
 )
 """Commit ``collection/operation`` pairs that become rows; every other pair is only counted."""
+
+_MAPPED_BYTES: frozenset[tuple[bytes, bytes]] = frozenset(
+    (collection.encode(), operation.encode())
+    for collection, _, operation in (key.partition("/") for key in MAPPED)
+)
+_OPERATION = b'"operation":"'
+_THEN_COLLECTION = b',"collection":"'
 
 UNKNOWN_UNFOLLOW = "unfollow of unknown follow record"
 
@@ -68,6 +75,35 @@ class _Read:
         self.accounts: dict[str, dict] = {}
         # A follow delete carries only its rkey: remember (did, rkey) -> subject from creates.
         self.follow_subjects: dict[tuple[str, str], str] = {}
+        self.skimmed: Counter[tuple[bytes, bytes]] = Counter()
+
+    def skim(self, line: bytes) -> bool:
+        """Count an unmapped commit from its bytes, without parsing it; False if not one.
+
+        Most of the firehose is likes, which become no rows: parsing them would be most of
+        the cost. Jetstream writes its fields in a fixed order (``did``, ``time_us``, ``kind``,
+        ``commit`` = ``rev``, ``operation``, ``collection``, ...), so the first
+        ``"operation":"`` is the commit's, followed directly by its collection. Anything not in
+        exactly that shape, and every mapped collection, takes the full parse.
+        """
+        start = line.find(_OPERATION, 30) + 13
+        if start < 13:
+            return False
+        end = line.find(b'"', start)
+        if line[end + 1 : end + 16] != _THEN_COLLECTION:
+            return False
+        key = (line[end + 16 : line.find(b'"', end + 16)], line[start:end])
+        if key in _MAPPED_BYTES or not line.rstrip(b"\r").endswith(b"}}"):
+            return False
+        self.skimmed[key] += 1
+        return True
+
+    def close(self) -> None:
+        """Fold the byte-level counts into :attr:`stats` under their ``collection/op`` names."""
+        for (collection, operation), count in self.skimmed.items():
+            name = f"{collection.decode('utf-8', 'replace')}/{operation.decode('utf-8', 'replace')}"
+            self.stats[name] += count
+        self.skimmed.clear()
 
     def reject(self, lineno: int, field: str, error: str, line: bytes) -> None:
         self.stats["quarantined"] += 1
@@ -86,7 +122,8 @@ class _Read:
         try:
             event = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            self.reject(lineno, "json", f"invalid JSON: {exc}", line)
+            if line.strip():  # blank lines are not records
+                self.reject(lineno, "json", f"invalid JSON: {exc}", line)
             return
         if type(event) is not dict:
             self.reject(lineno, "event", "expected a JSON object", line)
@@ -160,14 +197,14 @@ class _Read:
             to_row = rec.post_row if collection == rec.POST else rec.repost_row
             row = to_row(uri, did, record)
             if row["created_at"] is None:
-                row["created_at"] = rec.micros_to_datetime(time_us)
+                row["created_at"] = time_us
             self.posts.append(row)
             self.actor(did)
         else:
             rec.merge_account(self.accounts, rec.profile_record_row(did, record))
 
     def follow(self, did: str, time_us: int, operation: str, rkey: str, record: object) -> None:
-        observed = rec.micros_to_datetime(time_us)
+        observed = time_us  # Arrow reads integers in a timestamp[us] column as microseconds
         if operation == "delete":
             subject = self.follow_subjects.pop((did, rkey), None)
             if subject is None:
@@ -213,24 +250,28 @@ class JetstreamAdapter(Adapter):
         """Yield posts and follows every 50k rows, accounts (merged per DID) at the end."""
         self.stats = Counter()
         state = _Read(str(path), self.stats)
-        buffers = state.buffers
+        posts, follows, skim, event = state.posts, state.follows, state.skim, state.event
         lineno = 0
         with open_decompressed(path) as stream:
-            lines = numbered_lines(stream, self.max_line_bytes)
             try:
-                for lineno, line, complete in lines:
-                    if not complete:
+                for lines, overlong in line_batches(stream, self.max_line_bytes):
+                    for index, head in overlong:
                         error = f"line longer than the {self.max_line_bytes}-byte limit"
-                        state.reject(lineno, "line", error, line)
-                    elif len(line) > 2 or line.strip():
-                        state.event(lineno, line)
-                    if len(state.posts) >= BATCH_ROWS or len(state.follows) >= BATCH_ROWS:
-                        yield from full_batches(buffers)
+                        state.reject(lineno + index + 1, "line", error, head)
+                    for line in lines:
+                        lineno += 1
+                        if line[:8] == b'{"did":"' and skim(line):
+                            continue
+                        if line:
+                            event(lineno, line)
+                    if len(posts) >= BATCH_ROWS or len(follows) >= BATCH_ROWS:
+                        yield from full_batches(state.buffers)
             except READ_ERRORS as exc:
                 state.reject(lineno + 1, "file", f"stream ended unreadable: {exc}", b"")
-        yield from all_batches(buffers)
-        accounts = list(state.accounts.values())
-        yield from all_batches({"accounts": accounts})
+            finally:
+                state.close()
+        yield from all_batches(state.buffers)
+        yield from all_batches({"accounts": list(state.accounts.values())})
 
     def unmapped(self) -> dict[str, int]:
         """Counts from the last read that produced no rows: what this source loses."""

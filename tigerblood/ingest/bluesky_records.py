@@ -10,7 +10,7 @@ quarantine the record with its own location. Lexicons followed: ``app.bsky.feed.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 PLATFORM = "bluesky"
@@ -31,7 +31,6 @@ EMBED_RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 INVALID_HANDLE = "handle.invalid"
 """What the AppView returns when a handle fails verification: no handle is known, so null."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_MICROS = 253_402_300_799_999_999
 """9999-12-31T23:59:59.999999Z in Unix microseconds: the last instant a datetime can hold."""
 _POST_PATH = f"/{POST}/"
@@ -66,17 +65,6 @@ def parse_datetime(value: object) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     return parsed if parsed.tzinfo is not None else None
-
-
-def micros_to_datetime(micros: int) -> datetime:
-    """A Jetstream ``time_us`` (Unix microseconds) as an exact aware datetime (no float rounding).
-
-    Callers check ``0 <= micros <= MAX_MICROS`` first.
-
-    >>> micros_to_datetime(1_732_540_260_000_001).isoformat()
-    '2024-11-25T13:11:00.000001+00:00'
-    """
-    return _EPOCH + timedelta(microseconds=micros)
 
 
 def at_uri_did(uri: str) -> str | None:
@@ -189,6 +177,12 @@ def post_row(uri: str, author: str, record: object) -> dict:
     source's own time (Jetstream's ``time_us``, the AppView's ``indexedAt``). Links from facets
     and link cards are deduplicated in order, since a link card normally repeats the link in the
     text. The non-lexicon ``via`` field some third-party clients write becomes ``client``.
+
+    >>> link = {"$type": FACET_LINK, "uri": "https://example.org"}
+    >>> record = {"text": "see example.org", "facets": [{"features": [link]}],
+    ...           "createdAt": "2025-03-04T15:00:00Z"}
+    >>> post_row("at://did:plc:a/app.bsky.feed.post/3k", "did:plc:a", record)["urls"]
+    ['https://example.org']
     """
     if type(record) is not dict:
         raise RecordError("record", "expected an object")
@@ -281,9 +275,9 @@ def profile_record_row(did: str, record: object) -> dict:
 
 def _count(view: dict, key: str) -> int | None:
     value = view.get(key)
-    if value is None or type(value) is int:
+    if value is None or (type(value) is int and 0 <= value < 1 << 63):
         return value
-    raise RecordError(key, "expected an integer")
+    raise RecordError(key, "expected a non-negative 64-bit integer")
 
 
 def profile_view_row(view: object, observed_at: datetime | None) -> dict:
@@ -328,6 +322,12 @@ def merge_account(accounts: dict[str, dict[str, Any]], row: dict[str, Any]) -> N
 
     One read sees the same DID many times (profile, identity, post author); merging keeps one
     row per account with everything any of them said.
+
+    >>> accounts = {}
+    >>> merge_account(accounts, {"account_id": "did:plc:a", "handle": "a.example.com"})
+    >>> merge_account(accounts, {"account_id": "did:plc:a", "handle": None, "bio": "hi"})
+    >>> accounts["did:plc:a"]
+    {'account_id': 'did:plc:a', 'handle': 'a.example.com', 'bio': 'hi'}
     """
     current = accounts.get(row["account_id"])
     if current is None:

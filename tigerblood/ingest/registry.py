@@ -16,6 +16,8 @@ from tigerblood.ingest.base import Adapter, Batch, SourceError
 BUILTIN = {
     "tabular": "tigerblood.ingest.tabular:TabularAdapter",
     "twitter-v1-csv": "tigerblood.ingest.twitter_csv:TwitterV1CsvAdapter",
+    "bluesky-jetstream": "tigerblood.ingest.bluesky_jetstream:JetstreamAdapter",
+    "bluesky-appview": "tigerblood.ingest.bluesky_appview:AppViewAdapter",
 }
 
 
@@ -45,6 +47,8 @@ def detect(path: Path) -> Adapter:
                 return adapter
         except OSError as exc:
             raise SourceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+        except (EOFError, ValueError) as exc:  # corrupt gzip/zstd headers while sniffing
+            raise SourceError(f"{path}: cannot be read ({exc})") from exc
     names = ", ".join(adapters())
     raise SourceError(f"{path}: format not recognised (known formats: {names}; use --format)")
 

@@ -1,0 +1,1 @@
+"""Ingest adapters: one module per source format, plus the registry that detects formats."""
