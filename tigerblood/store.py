@@ -78,6 +78,22 @@ class Store:
         """Run a query and return its result as an Arrow table."""
         return self.con.sql(query, params=params).to_arrow_table()
 
+    def unseen(self, table: str, data: pa.Table) -> pa.Table:
+        """The rows of ``data`` whose key is not stored yet (skips re-deriving known posts)."""
+        if data.num_rows == 0 or self.count(table) == 0:
+            return data
+        key_cols = model.PRIMARY_KEYS[table]
+        match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM i.{k}" for k in key_cols)
+        self.con.register("_maybe_new", data)
+        try:
+            query = (
+                f"SELECT * FROM _maybe_new i "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE {match})"
+            )
+            return self.con.sql(query).to_arrow_table()
+        finally:
+            self.con.unregister("_maybe_new")
+
     def count(self, table: str) -> int:
         """Rows in a model table."""
         return int(self.sql(f"SELECT count(*) FROM {table}")[0][0])

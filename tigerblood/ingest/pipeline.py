@@ -75,7 +75,9 @@ def ingest(
             for batch in read_source(path, format_name):
                 if batch.table == "labels" and not with_labels:
                     continue
-                data = enrich_posts(batch.data) if batch.table == "posts" else batch.data
+                data = batch.data
+                if batch.table == "posts":  # entity extraction is costly: only for new posts
+                    data = enrich_posts(store.unseen("posts", data))
                 store.load(batch.table, data)
                 report.add(batch.table, data.num_rows)
                 if batch.table == "quarantine":
