@@ -31,7 +31,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "follows": ("follower_id", "followee_id"),
     "labels": ("account_id", "label"),
 }
-BATCH_ROWS = 250_000
+BATCH_ROWS = 100_000
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """Longest CSV line accepted; longer lines are quarantined (documented limit)."""
 
