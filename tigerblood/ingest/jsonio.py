@@ -18,12 +18,16 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import zstandard
+
+from tigerblood.ingest.base import head_bytes
 
 MAX_RECORD_BYTES = 8 * 2**20
 """A record over this (8 MiB) is quarantined unread: no real post or profile comes near it."""
@@ -55,11 +59,39 @@ def open_binary(path: Path) -> IO[bytes]:
     if magic[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
     if magic == b"\x28\xb5\x2f\xfd":
-        import zstandard
-
-        reader = zstandard.ZstdDecompressor().stream_reader(handle, closefd=True)
-        return io.BufferedReader(reader)  # type: ignore[arg-type]
+        return io.BufferedReader(_Zstd(handle))
     return handle
+
+
+STREAM_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    zstandard.ZstdError,
+)
+"""What a file cut off or corrupted part-way raises (mostly from gzip and zstd)."""
+
+
+def safe_head(path: Path, size: int = 4096) -> bytes:
+    """The decompressed first bytes, for sniffing; empty for a folder or a corrupt compressed
+    file, because a sniffer answers "mine" or "not mine" and must never crash detection."""
+    if not path.is_file():
+        return b""
+    try:
+        return head_bytes(path, size)
+    except STREAM_ERRORS:  # gzip.BadGzipFile is an OSError
+        return b""
+
+
+def guarded(records: Iterator[Record], name: str) -> Iterator[Record]:
+    """Records until the stream breaks; the break becomes one last error record, never raised."""
+    location = f"{name}:1"
+    try:
+        for record in records:
+            location = record.location
+            yield record
+    except STREAM_ERRORS as exc:
+        yield Record(f"{location}+", error=f"stream broken after this record: {exc}")
 
 
 def iter_lines(
@@ -98,7 +130,7 @@ def iter_records(
     closing it is read as a (pretty-printed) document; otherwise each non-empty line is one record,
     so one broken line costs one record.
     """
-    head = stream.read(CHUNK)
+    head = stream.read(CHUNK).removeprefix(b"\xef\xbb\xbf")  # a byte-order mark from Windows
     if assignment:
         equals = head.find(b"=")
         if equals < 0:
@@ -120,6 +152,49 @@ def iter_records(
             yield Record(location, error=f"record larger than the {limit}-byte limit")
         elif line.strip():
             yield parse(location, line)
+
+
+class _Zstd(io.RawIOBase):
+    """zstd frames one after another, raising at a cut-off last frame (zstandard's own stream
+    reader ends quietly there, which would lose the cut without a quarantine row). Input is fed
+    in 512-byte pieces: a zstd block expands to at most 128 KiB, so one step yields at most
+    about 16 MiB however hostile the file."""
+
+    PIECE = 512
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self._raw = raw
+        self._frame: Any = None
+        self._in, self._out = memoryview(b""), memoryview(b"")
+        self._dctx = zstandard.ZstdDecompressor()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._out:
+            if not self._in:
+                self._in = memoryview(self._raw.read(CHUNK))
+                if not self._in:
+                    if self._frame is not None:
+                        raise zstandard.ZstdError("zstd stream cut off inside a frame")
+                    return 0
+            if self._frame is None:
+                self._frame = self._dctx.decompressobj()
+            piece, self._in = self._in[: self.PIECE], self._in[self.PIECE :]
+            self._out = memoryview(self._frame.decompress(piece))
+            if self._frame.eof:
+                self._in = memoryview(self._frame.unused_data + bytes(self._in))
+                self._frame = None
+        size = min(len(buffer), len(self._out))
+        buffer[:size] = self._out[:size]
+        self._out = self._out[size:]
+        return size
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 class _Chain(io.RawIOBase):

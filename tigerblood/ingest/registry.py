@@ -16,6 +16,10 @@ from tigerblood.ingest.base import Adapter, Batch, SourceError
 BUILTIN = {
     "tabular": "tigerblood.ingest.tabular:TabularAdapter",
     "twitter-v1-csv": "tigerblood.ingest.twitter_csv:TwitterV1CsvAdapter",
+    "mastodon": "tigerblood.ingest.mastodon:MastodonAdapter",
+    "twitter-archive": "tigerblood.ingest.twitter_archive:TwitterArchiveAdapter",
+    "twibot": "tigerblood.ingest.twibot:TwiBotAdapter",
+    "twitter-api": "tigerblood.ingest.twitter_api:TwitterApiAdapter",
     "bluesky-jetstream": "tigerblood.ingest.bluesky_jetstream:JetstreamAdapter",
     "bluesky-appview": "tigerblood.ingest.bluesky_appview:AppViewAdapter",
 }

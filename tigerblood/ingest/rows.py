@@ -19,11 +19,15 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
+
 from tigerblood import model
 from tigerblood.ingest.base import Batch
 from tigerblood.ingest.jsonio import Record
 
 BATCH_ROWS = 20_000
+MAX_SEEN = 2_000_000
+"""Keys remembered per table for de-duplication; past this the memory is started afresh."""
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -32,12 +36,24 @@ _MONTHS = {
 }
 
 
+def _table(name: str, rows: list[dict]) -> pa.Table:
+    """``model.to_table``'s contract (missing keys null, unknown keys dropped), done in C by
+    ``from_pylist``: the per-cell Python lookups of ``to_table`` were half of a TwiBot read."""
+    return pa.Table.from_pylist(rows, schema=model.SCHEMAS[name])
+
+
 class RecordError(ValueError):
     """A record that cannot be mapped at all (e.g. no id): the whole record is quarantined."""
 
     def __init__(self, field: str, error: str) -> None:
         super().__init__(error)
         self.field = field
+
+
+def as_dict(value: object) -> dict:
+    """``value`` if it is a JSON object, else an empty one: optional sub-objects of the wrong
+    type read as absent instead of failing the record (their fields then stay null)."""
+    return value if isinstance(value, dict) else {}
 
 
 def parse_iso(text: str) -> datetime:
@@ -60,17 +76,22 @@ def parse_twitter_time(text: str) -> datetime:
 class Collector:
     """Rows per model table for one source; ``begin`` each record, ``ready``/``flush`` batches.
 
-    With ``dedupe`` a row whose primary key (``model.PRIMARY_KEYS``) was already collected in this
-    read is skipped, so an account embedded in every tweet becomes one row. Huge sources whose rows
-    are unique by construction turn it off to keep memory flat.
+    In the ``dedupe`` tables a row whose primary key (``model.PRIMARY_KEYS``) was already
+    collected in this read is skipped, so an account embedded in every tweet becomes one row (the
+    first seen, as the store keeps too). Huge tables whose rows are unique by construction are left
+    out to keep memory flat.
     """
 
-    def __init__(self, source: str, *, dedupe: bool = True, batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(
+        self,
+        source: str,
+        *,
+        dedupe: Iterable[str] = ("accounts", "posts", "follows", "labels"),
+        batch_rows: int = BATCH_ROWS,
+    ) -> None:
         self.source, self.batch_rows, self.location = source, batch_rows, ""
         self._rows: dict[str, list[dict]] = {name: [] for name in model.SCHEMAS}
-        self._seen: dict[str, set[tuple]] | None = (
-            {name: set() for name in model.PRIMARY_KEYS if name != "quarantine"} if dedupe else None
-        )
+        self._seen: dict[str, set[tuple]] | None = {name: set() for name in dedupe} or None
         self._mark: dict[str, int] = {}
         self._keys: list[tuple[str, tuple]] = []
 
@@ -93,9 +114,12 @@ class Collector:
         """Collect one row; False when it duplicates one already collected."""
         if self._seen is not None and table in self._seen:
             key = tuple(row.get(column) for column in model.PRIMARY_KEYS[table])
-            if key in self._seen[table]:
+            seen = self._seen[table]
+            if key in seen:
                 return False
-            self._seen[table].add(key)
+            if len(seen) >= MAX_SEEN:  # bounded memory: the store drops later repeats anyway
+                seen.clear()
+            seen.add(key)
             self._keys.append((table, key))
         self._rows[table].append(row)
         return True
@@ -113,14 +137,14 @@ class Collector:
         """Batches for the tables that reached ``batch_rows``."""
         for name, rows in self._rows.items():
             if len(rows) >= self.batch_rows:
-                yield Batch(name, model.to_table(name, rows))
+                yield Batch(name, _table(name, rows))
                 self._rows[name] = []
 
     def flush(self) -> Iterator[Batch]:
         """Batches for everything still collected."""
         for name, rows in self._rows.items():
             if rows:
-                yield Batch(name, model.to_table(name, rows))
+                yield Batch(name, _table(name, rows))
                 self._rows[name] = []
 
     def run(self, records: Iterable[Record], handle: Callable[[Any], None]) -> Iterator[Batch]:
@@ -139,13 +163,22 @@ class Collector:
             handle(value)
         except RecordError as exc:
             self.fail(exc.field, str(exc), value)
-        except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        except (
+            TypeError,
+            ValueError,
+            AttributeError,
+            LookupError,
+            ArithmeticError,
+            RecursionError,
+        ) as exc:
             self.fail("record", f"unexpected structure: {type(exc).__name__}: {exc}", value)
 
     # Coercions: a value of the wrong type is quarantined under its field name and read as null.
 
-    def _bad(self, field: str, expected: str, value: object) -> None:
+    def _bad(self, field: str, expected: str, value: object) -> Any:
+        """Quarantine a value of the wrong type; returns None, the value it is read as."""
         self.quarantine(field, f"expected {expected}, got {value!r:.80}", value)
+        return None
 
     def integer(self, value: object, field: str) -> int | None:
         """A count: ints, integral floats and digit strings (``"1234 "``) are exact; else null."""
