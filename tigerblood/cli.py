@@ -111,6 +111,32 @@ def explain_command(
         render_verdict(verdict, out_console)
 
 
+@app.command("pitch")
+def pitch_command(
+    file: Annotated[Path, typer.Argument(help="CSV or JSON Lines file of texts.")],
+    column: Annotated[str | None, typer.Option(help="Column holding the text.")] = None,
+    id_column: Annotated[str | None, typer.Option(help="Column holding the row id.")] = None,
+    threshold: Annotated[float, typer.Option(help="is_pitch when pitch_score >= this.")] = 0.5,
+    out: Annotated[
+        Path | None, typer.Option(help="Write JSON Lines here (default stdout).")
+    ] = None,
+) -> None:
+    """Score texts for sales pitches, calls to action and self-promotion (one line per row)."""
+    import contextlib
+
+    from tigerblood.pitch.cli_support import PitchInputError, run_pitch  # sklearn: import lazily
+
+    try:
+        sink_cm = out.open("w", encoding="utf-8") if out else contextlib.nullcontext(sys.stdout)
+        with sink_cm as sink:
+            errors = run_pitch(file, column, sink, id_column=id_column, threshold=threshold)
+    except PitchInputError as error:
+        err_console.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    if errors:
+        err_console.print(f'{errors} rows not scored (see their "error" field)')
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -34,17 +34,9 @@ LEXICON: dict[str, dict[str, str]] = {
             "subscribe; sub to my; sub4sub; sub 4 sub; follow me; follow my; follow us; follow "
             "back; join my; join our; join us"
         ),
-        "fr": (
-            "abonne-toi; abonne toi; abonnez*; suivez-moi; suivez moi; suis-moi; suivez-nous; "
-            "rejoignez*; rejoins*"
-        ),
-        "es": (
-            "suscríbete; suscribanse; suscríbanse; suscribirte; sígueme; síganme; síguenos; "
-            "seguidme; únete; unete a"
-        ),
-        "it": (
-            "iscriviti; iscrivetevi; seguimi; seguitemi; seguiteci; unisciti; unitevi"
-        ),
+        "fr": ("abonne-toi; abonnez*; suivez-moi; suis-moi; suivez-nous; rejoignez*; rejoins*"),
+        "es": ("suscríbete; suscríbanse; suscribirte; sígueme; síganme; síguenos; seguidme; únete"),
+        "it": ("iscriviti; iscrivetevi; seguimi; seguitemi; seguiteci; unisciti; unitevi"),
     },
     "look_at_this": {
         "en": (
@@ -100,8 +92,7 @@ LEXICON: dict[str, dict[str, str]] = {
             "privado; mensaje privado; por privado"
         ),
         "it": (
-            "scrivimi; scrivetemi; contattami; contattaci; mandami un messaggio; in dm; in "
-            "privato"
+            "scrivimi; scrivetemi; contattami; contattaci; mandami un messaggio; in dm; in privato"
         ),
     },
     "offer_money": {
@@ -139,8 +130,8 @@ LEXICON: dict[str, dict[str, str]] = {
             "apóyenme; donen; ayúdame; ayúdenme"
         ),
         "it": (
-            "metti like; mettete like; lascia un like; condividi; condividete; votate; vota per; "
-            "supportami; sostienimi; aiutatemi; aiutami"
+            "metti like; mettete like; lascia un like; lasciate un like; condividi; condividete; "
+            "votate; vota per; supportami; sostienimi; aiutatemi; aiutami"
         ),
     },
 }

@@ -61,7 +61,7 @@ def fold(text: str) -> str:
 def find_urls(text: str) -> list[str]:
     """The links written in ``text`` (schemes, www., bare domains), in order.
 
-    >>> find_urls("see www.example.com and pimpmyviews. com")
+    >>> find_urls("see www.example.com, and pimpmyviews. com")
     ['www.example.com', 'pimpmyviews. com']
     """
-    return [match.group(0) for match in URL_RE.finditer(text)]
+    return [match.group(0).rstrip(".,;:!?)]}>\"'") for match in URL_RE.finditer(text)]
