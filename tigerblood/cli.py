@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -16,10 +16,11 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tigerblood.detectors.registry import load_config
-from tigerblood.scan import ScanResult, scan, write_jsonl
 from tigerblood.scoring import DEFAULT_THRESHOLD
 from tigerblood.store import Store
+
+if TYPE_CHECKING:
+    from tigerblood.scan import ScanResult
 
 app = typer.Typer(
     add_completion=False,
@@ -42,6 +43,9 @@ def scan_command(
     config: Annotated[Path | None, typer.Option(help="YAML of detector thresholds.")] = None,
 ) -> None:
     """Scan sources and judge every account in them."""
+    from tigerblood.detectors.registry import load_config
+    from tigerblood.scan import scan, write_jsonl
+
     store = Store(db)
     with Progress(
         SpinnerColumn(),

@@ -11,17 +11,23 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from importlib.resources import files
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # pkg_resources deprecation notice inside twitter_text
-    from twitter_text import extract_urls
 from ttp.ttp import HASHTAG_REGEX, USERNAME_REGEX
+
+
+@cache
+def _extract_urls() -> Callable[[str], list[str]]:
+    """twitter_text's extractor, imported on first use: it compiles its emoji tables (~1 s)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pkg_resources deprecation notice inside twitter_text
+        from twitter_text import extract_urls
+    return extract_urls
 
 
 @cache
@@ -49,7 +55,7 @@ def urls_in(text: str) -> list[str]:
     """
     if not _MAYBE_URL.search(text):
         return []
-    return list(extract_urls(text))
+    return list(_extract_urls()(text))
 
 
 def mentions_in(text: str) -> list[str]:
