@@ -25,5 +25,15 @@ lint: setup
 test: lint
 	$(VENV)/bin/pytest -n 2
 
+# Rebuild the shipped models from ../shared/data (default detector model, pitch classifier).
+model: setup
+	$(VENV)/bin/python -m tigerblood.learn.train_default
+	$(VENV)/bin/python -m tigerblood.pitch.train --out tigerblood/data/pitch_model.joblib
+
+bench: setup
+	$(VENV)/bin/python bench/scan.py
+	$(VENV)/bin/python bench/learn.py
+	$(VENV)/bin/python bench/jetstream.py
+
 clean:
 	rm -rf $(VENV) demo.duckdb demo-verdicts.jsonl

@@ -41,6 +41,12 @@ def scan_command(
     ),
     db: Annotated[Path | None, typer.Option(help="DuckDB file to keep (default: memory).")] = None,
     config: Annotated[Path | None, typer.Option(help="YAML of detector thresholds.")] = None,
+    model: Annotated[
+        bool, typer.Option("--model/--no-model", help="Use the learned model with the rules.")
+    ] = True,
+    model_path: Annotated[
+        Path | None, typer.Option(help="Model file from `tigerblood learn` (default: shipped).")
+    ] = None,
 ) -> None:
     """Scan sources and judge every account in them."""
     from tigerblood.detectors.registry import load_config
@@ -63,6 +69,8 @@ def scan_command(
             format_name=format_name,
             threshold=threshold,
             config=load_config(config),
+            use_model=model,
+            model_path=model_path,
             on_rows=lambda n: progress.advance(task, n),
         )
     if out:
@@ -139,6 +147,46 @@ def pitch_command(
         raise typer.Exit(1) from None
     if errors:
         err_console.print(f'{errors} rows not scored (see their "error" field)')
+
+
+@app.command("learn")
+def learn_command(
+    sources: Annotated[list[Path], typer.Argument(help="Labelled sources (with labels).")],
+    out: Annotated[Path, typer.Option(help="Model file to write (JSON) beside its card.")],
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Train the gradient-boosted model, calibrated on out-of-fold predictions."""
+    from tigerblood.learn.evaluate import learn_command as learn
+
+    try:
+        summary = learn(sources, out, seed=seed)
+    except (ValueError, FileNotFoundError) as error:
+        err_console.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    out_console.print_json(data=summary)
+
+
+@app.command("eval")
+def eval_command(
+    sources: Annotated[list[Path] | None, typer.Argument(help="Labelled sources.")] = None,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds, split by account.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    train: Annotated[list[Path] | None, typer.Option(help="Train on this dataset...")] = None,
+    test: Annotated[list[Path] | None, typer.Option(help="...and report on this one.")] = None,
+) -> None:
+    """K-fold cross-validation (or train/test) of the model against baselines."""
+    from tigerblood.learn.evaluate import eval_command as evaluate
+
+    try:
+        result = evaluate(sources or [], folds, seed, json, train=train, test=test)
+    except (ValueError, FileNotFoundError) as error:
+        err_console.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    if json:
+        sys.stdout.write(orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY).decode() + "\n")
+    else:
+        out_console.print(escape(result["text"]), highlight=False)
 
 
 def main() -> None:

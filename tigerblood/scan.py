@@ -73,10 +73,19 @@ def scan(
     threshold: float = DEFAULT_THRESHOLD,
     config: dict[str, dict[str, float]] | None = None,
     on_rows: Callable[[int], None] | None = None,
+    use_model: bool = True,
+    model_path: Path | None = None,
 ) -> ScanResult:
     """Load sources into ``store`` and judge every account found there."""
     report = ingest(sources, store, format_name=format_name, on_rows=on_rows)
-    return judge(store, report, threshold=threshold, config=config)
+    return judge(
+        store,
+        report,
+        threshold=threshold,
+        config=config,
+        use_model=use_model,
+        model_path=model_path,
+    )
 
 
 def judge(
@@ -85,11 +94,23 @@ def judge(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     config: dict[str, dict[str, float]] | None = None,
+    use_model: bool = True,
+    model_path: Path | None = None,
 ) -> ScanResult:
-    """Features, detectors and verdicts over what ``store`` holds."""
+    """Features, detectors and verdicts over what ``store`` holds.
+
+    With the model on (default), ``score`` is the learned model's calibrated probability, raised
+    by rule findings of patterns the model never learned (see ``tigerblood.learn.combine``).
+    """
     features = compute_features(store)
     findings = run_detectors(features, build_detectors(config))
-    results = verdicts(features, findings, threshold)
+    if use_model and features.num_rows:
+        from tigerblood.learn.combine import model_verdicts
+        from tigerblood.learn.detector import LearnedDetector
+
+        results = model_verdicts(features, findings, LearnedDetector(model_path), threshold)
+    else:
+        results = verdicts(features, findings, threshold)
     flagged_ids = {(v["platform"], v["account_id"]) for v in results if v["flagged"]}
     # Verdicts share each finding's evidence dict, so posts attached now appear in them.
     attach_posts(store, [f for f in findings if (f.platform, f.account_id) in flagged_ids])

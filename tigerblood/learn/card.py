@@ -1,0 +1,134 @@
+"""The model card: what a model was trained on, how it was measured, and what it cannot do.
+
+A score is only as trustworthy as what stands behind it, so the card travels with the model (in
+its JSON, under ``card``) and as Markdown beside it (Mitchell et al. 2019, "Model Cards for Model
+Reporting"). Example::
+
+    card = build_card(model, data, sources, evaluation)
+    Path("default_model_card.md").write_text(render_card(card))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+
+from tigerblood.learn.dataset import EXCLUDED, TrainingData
+from tigerblood.learn.model import LearnedModel, package_version
+
+LIMITS = (
+    "Calibrated for the share of inauthentic accounts in its training data; pass the expected "
+    "share (the detector's `prevalence` threshold) when scoring a population that differs.",
+    "It knows only the behaviours in its training data. Trained on Cresci-2015 it has seen "
+    "purchased fake followers and genuine users of Twitter in 2013, not link-reply spam, "
+    "coordinated campaigns or today's Bluesky and Mastodon; rule findings stay the evidence for "
+    "those.",
+    "Features that a source lacks are treated as unknown, as in training; a platform that never "
+    "provides a feature the model leans on gives it less to go on.",
+    "Research data sets are easy: simple rules score near the best models on them (Hays et al. "
+    "2023, 'Simplistic Collection and Labeling Practices Limit the Utility of Benchmark "
+    "Datasets for Twitter Bot Detection'). Expect lower figures in the wild.",
+)
+
+
+def build_card(model: LearnedModel, data: TrainingData, sources: Sequence[Path | str],
+               evaluation: dict[str, Any] | None = None,
+               citation: str | None = None) -> dict[str, Any]:
+    """The card as JSON-ready data; ``evaluation`` is a result of the evaluation harness."""
+    card: dict[str, Any] = {
+        "name": "tigerblood learned_model",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "tigerblood_version": package_version(),
+        "lightgbm_version": lgb.__version__,
+        "data": {
+            "sources": [str(s) for s in sources],
+            "accounts": len(data),
+            "inauthentic": int(data.y.sum()),
+            "genuine": int(len(data) - data.y.sum()),
+            "citation": citation,
+        },
+        "model": {
+            "trees": model.num_trees,
+            "num_leaves": model.params["num_leaves"],
+            "learning_rate": model.params["learning_rate"],
+            "seed": model.seed,
+            "calibration": f"{model.calibration.method} fitted on "
+                           f"{model.calibration_folds}-fold out-of-fold log-odds",
+            "training_prevalence": round(model.prevalence, 4),
+        },
+        "features": list(model.features),
+        "excluded_features": dict(EXCLUDED),
+        "limits": list(LIMITS),
+    }
+    if evaluation is not None:
+        card["evaluation"] = evaluation
+    return card
+
+
+def _metric_row(name: str, result: dict[str, Any]) -> str:
+    std = result.get("std") or {}
+    cells = [f"{result[m]:.4f}" + (f" ± {std[m]:.4f}" if m in std else "")
+             for m in ("precision", "recall", "f1", "auc", "mcc")]
+    return f"| {name} | " + " | ".join(cells) + " |"
+
+
+def render_card(card: dict[str, Any]) -> str:
+    """The card as Markdown."""
+    data, model = card["data"], card["model"]
+    lines = [
+        f"# Model card: {card['name']}",
+        "",
+        f"Trained {card['date']} with tigerblood {card['tigerblood_version']} and LightGBM "
+        f"{card['lightgbm_version']}.",
+        "",
+        "## Data",
+        f"- Sources: {', '.join(data['sources'])}",
+        f"- {data['accounts']} accounts: {data['inauthentic']} inauthentic, "
+        f"{data['genuine']} genuine.",
+    ]
+    if data.get("citation"):
+        lines.append(f"- Cite: {data['citation']}")
+    lines += [
+        "",
+        "## Model",
+        f"- LightGBM, {model['trees']} trees of at most {model['num_leaves']} leaves, learning "
+        f"rate {model['learning_rate']}, seed {model['seed']}, deterministic.",
+        f"- Calibration: {model['calibration']}; calibrated at the training prevalence "
+        f"({model['training_prevalence']:.1%} inauthentic).",
+        f"- Features ({len(card['features'])}): " + ", ".join(f"`{f}`" for f in card["features"]),
+        "- Left out on purpose: " + "; ".join(
+            f"`{k}` ({v})" for k, v in card["excluded_features"].items()),
+        "",
+    ]
+    evaluation = card.get("evaluation")
+    if evaluation:
+        proto = evaluation["protocol"]
+        lines += [
+            "## Evaluation",
+            f"Protocol: {proto['split']}, seed {proto['seed']}, threshold {proto['threshold']} "
+            f"on the calibrated score; {proto['accounts']} accounts. Baselines ran on the same "
+            "folds in the same run.",
+            "",
+            "| | precision | recall | F1 | ROC AUC | MCC |",
+            "|---|---|---|---|---|---|",
+            _metric_row("learned_model", evaluation),
+            *(_metric_row(n, r) for n, r in evaluation.get("baselines", {}).items()),
+            "",
+        ]
+        cal = evaluation.get("calibration", {})
+        if "as_trained" in cal:
+            lines += [
+                f"Calibration on held-out accounts at {cal['observed_rate']:.0%} inauthentic "
+                f"({cal['accounts']} accounts, mean of {cal['draws']} draws): mean score "
+                f"{cal['as_trained']['mean_score']:.3f} as trained (Brier "
+                f"{cal['as_trained']['brier']:.4f}); {cal['prevalence_adjusted']['mean_score']:.3f}"
+                f" once told the prevalence (Brier {cal['prevalence_adjusted']['brier']:.4f}). "
+                f"Always answering the rate scores Brier {cal['brier_of_constant_rate']:.4f}.",
+                "",
+            ]
+    lines += ["## Limits", *(f"- {limit}" for limit in card["limits"]), ""]
+    return "\n".join(lines)

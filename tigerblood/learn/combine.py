@@ -1,0 +1,75 @@
+"""Verdicts when the learned model is on: ``score`` is the model's calibrated probability.
+
+Why not fold the model into the noisy-OR of :mod:`tigerblood.scoring`: noisy-OR treats findings
+as independent evidence, but the rules read the very features the model already weighs, so adding
+them again counts the same evidence twice and pushes every score up; the result would no longer
+be a calibrated probability, which ``score`` promises (DESIGN §3.3). So:
+
+- ``score`` is the model's calibrated probability, except where a rule finds a pattern the model
+  was never trained on (``MODEL_PATTERNS`` lists what it learned): then the score is the larger of
+  the model's probability and that rule finding's score. The rules stay in the score for what the
+  model cannot know (link-reply spam, automation, ...), without counting twice what it does know;
+- ``flagged = score >= threshold``;
+- rule findings stay in ``findings`` as checkable evidence, and their patterns join the model's
+  finding's pattern in ``patterns`` when the account is flagged;
+- ``rule_score`` (the rules' noisy-OR) and ``model_score`` are added, so a disagreement is
+  visible: the model only knows the behaviours in its training data (the default model: purchased
+  followers), and a rule may see a pattern it was never shown, such as link-reply spam.
+
+Example::
+
+    detector = LearnedDetector()
+    results = model_verdicts(features, run_detectors(features, rules), detector, threshold=0.5)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pyarrow as pa
+
+from tigerblood.detectors.base import Finding
+from tigerblood.learn.detector import LearnedDetector
+from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
+
+MODEL_PATTERNS = frozenset({"follow_farming"})
+"""Patterns the default model was trained on (Cresci-2015: purchased fake followers)."""
+
+
+def model_verdicts(
+    features: pa.Table,
+    rule_findings: Iterable[Finding],
+    detector: LearnedDetector,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[dict[str, Any]]:
+    """One verdict per feature row, scored by the model and explained by model and rules.
+
+    The model's finding is produced for every account it scores at or above
+    ``min(threshold, min_score)``, so every flagged account carries at least one finding.
+    """
+    rules = [f for f in rule_findings if f.detector != detector.name]
+    floor = min(threshold, float(detector.thresholds["min_score"]))
+    model_findings = detector.explain(features, min_score=floor)
+    probabilities = detector.predict(features)
+    results = verdicts(features, [*rules, *model_findings], threshold)
+    rule_only = verdicts(features, rules, threshold)
+    by_account = {(f.platform, f.account_id): f for f in model_findings}
+    for verdict, rule_verdict, p in zip(results, rule_only, probabilities, strict=True):
+        unseen = [
+            f["score"] for f in rule_verdict["findings"] if f["pattern"] not in MODEL_PATTERNS
+        ]
+        score = max([float(p), *unseen])
+        flagged = score >= threshold
+        patterns = {f["pattern"] for f in verdict["findings"] if f["detector"] != detector.name}
+        own = by_account.get((verdict["platform"], verdict["account_id"]))
+        if own is not None:
+            patterns.add(own.pattern)
+        verdict.update(
+            score=round(score, 4),
+            flagged=flagged,
+            patterns=sorted(patterns) if flagged else [],
+            model_score=round(float(p), 4),
+            rule_score=rule_verdict["score"],
+        )
+    return results
