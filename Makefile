@@ -18,6 +18,8 @@ setup: $(VENV)/.installed
 
 demo: setup
 	$(TB) scan examples/cresci-2015-sample --db demo.duckdb --out demo-verdicts.jsonl
+	$(TB) audit uscitedentro --db demo.duckdb --out demo-audit.html
+	$(TB) mirror avelinaforbe --db demo.duckdb --out demo-mirror.html
 
 lint: setup
 	$(VENV)/bin/ruff check tigerblood tests bench
@@ -34,6 +36,7 @@ bench: setup
 	$(VENV)/bin/python bench/scan.py
 	$(VENV)/bin/python bench/learn.py
 	$(VENV)/bin/python bench/jetstream.py
+	$(VENV)/bin/python bench/report.py
 
 clean:
-	rm -rf $(VENV) demo.duckdb demo-verdicts.jsonl
+	rm -rf $(VENV) demo.duckdb demo-verdicts.jsonl demo-audit.html demo-mirror.html

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tigerblood.collect.commands import collect_app
 from tigerblood.scoring import DEFAULT_THRESHOLD
 from tigerblood.store import Store
 
@@ -27,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Tell real social engagement from manufactured engagement.",
 )
+app.add_typer(collect_app, name="collect")
 out_console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -147,6 +149,48 @@ def pitch_command(
         raise typer.Exit(1) from None
     if errors:
         err_console.print(f'{errors} rows not scored (see their "error" field)')
+
+
+@app.command("audit")
+def audit_cli(
+    account: Annotated[str, typer.Argument(help="Handle, account id or platform:account_id.")],
+    sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders to read.")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="DuckDB file (kept; reused without sources).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="HTML file (default audit-<handle>.html).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    lang: Annotated[str, typer.Option(help="Language: en or fr.")] = "en",
+) -> None:
+    """Audit an account's audience: how much of it is real."""
+    from tigerblood.reports.commands import audit_command
+
+    code = audit_command(account, sources or [], db=db, out_html=out, as_json=json, lang=lang)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("mirror")
+def mirror_cli(
+    account: Annotated[str, typer.Argument(help="Handle, account id or platform:account_id.")],
+    sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders to read.")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="DuckDB file (kept; reused without sources).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="HTML file (default mirror-<handle>.html).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    lang: Annotated[str, typer.Option(help="Language: en or fr.")] = "en",
+) -> None:
+    """How the detectors see an account: where it stands against genuine accounts."""
+    from tigerblood.reports.commands import mirror_command
+
+    code = mirror_command(account, sources or [], db=db, out_html=out, as_json=json, lang=lang)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("learn")

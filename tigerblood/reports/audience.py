@@ -1,0 +1,133 @@
+"""Who makes up an account's audience: its followers, and the accounts that reply to it or
+mention it, each with its verdict. Two queries, whatever the audience size.
+
+A follow later undone (an ``unfollow`` event after it) does not count. Replies are matched on the
+account id or the handle, because research CSVs only keep the handle a reply opened with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tigerblood.reports.target import Target
+from tigerblood.store import Store
+
+TEXT_LIMIT = 280
+
+
+@dataclass
+class Member:
+    """One account of the audience and what tigerblood thinks of it (``judged`` False: no data)."""
+
+    platform: str
+    account_id: str
+    handle: str | None
+    judged: bool
+    flagged: bool
+    score: float | None
+    patterns: list[str]
+    why: str | None
+    followed_at: str | None = None
+    posts: list[dict[str, Any]] = field(default_factory=list)
+
+
+_VERDICT_COLS = """
+    v.account_id IS NOT NULL AS judged, coalesce(v.flagged, false) AS flagged, v.score,
+    coalesce(CAST(json_extract(v.verdict, '$.patterns') AS VARCHAR[]), []) AS patterns,
+    json_extract_string(v.verdict, '$.findings[0].summary') AS why
+"""
+
+FOLLOWERS_SQL = f"""
+WITH f AS (
+    SELECT platform, follower_id AS account_id, min(created_at) AS followed_at
+    FROM follows f
+    WHERE platform = $platform AND followee_id = $id AND coalesce(action, 'follow') = 'follow'
+      AND NOT EXISTS (
+        SELECT 1 FROM follows u
+        WHERE u.platform = f.platform AND u.follower_id = f.follower_id
+          AND u.followee_id = f.followee_id AND u.action = 'unfollow'
+          AND (u.created_at IS NULL OR f.created_at IS NULL OR u.created_at >= f.created_at))
+    GROUP BY ALL
+)
+SELECT f.platform, f.account_id, coalesce(v.handle, a.handle) AS handle, f.followed_at,
+       {_VERDICT_COLS}
+FROM f LEFT JOIN verdicts v USING (platform, account_id)
+       LEFT JOIN accounts a USING (platform, account_id)
+ORDER BY f.followed_at NULLS LAST, f.account_id
+"""
+
+REPLIES_SQL = f"""
+WITH p AS (
+    SELECT platform, account_id, post_id, created_at, text,
+           (reply_to_account_id = $id OR lower(ltrim(reply_to_account_id, '@')) = $handle)
+               IS TRUE AS is_reply
+    FROM posts
+    WHERE platform = $platform AND account_id <> $id AND (
+        reply_to_account_id = $id OR lower(ltrim(reply_to_account_id, '@')) = $handle
+        OR list_contains(mentions, $id)
+        OR list_contains(list_transform(coalesce(mentions, []), lambda x: lower(ltrim(x, '@'))),
+                         $handle))
+)
+SELECT p.platform, p.account_id, coalesce(v.handle, a.handle) AS handle, p.post_id,
+       p.created_at, p.text, p.is_reply, {_VERDICT_COLS}
+FROM p LEFT JOIN verdicts v USING (platform, account_id)
+       LEFT JOIN accounts a USING (platform, account_id)
+ORDER BY p.account_id, p.created_at, p.post_id
+"""
+
+
+def _params(target: Target, with_handle: bool = True) -> dict[str, Any]:
+    params: dict[str, Any] = {"platform": target.platform, "id": target.account_id}
+    if with_handle:
+        params["handle"] = (target.handle or "").lower() or None
+    return params
+
+
+def _rows(store: Store, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return store.con.sql(sql, params=params).to_arrow_table().to_pylist()
+
+
+def _member(row: dict[str, Any]) -> Member:
+    return Member(
+        platform=row["platform"],
+        account_id=row["account_id"],
+        handle=row["handle"],
+        judged=bool(row["judged"]),
+        flagged=bool(row["flagged"]),
+        score=row["score"],
+        patterns=list(row["patterns"] or []),
+        why=row["why"],
+    )
+
+
+def followers(store: Store, target: Target) -> list[Member]:
+    """Accounts observed following ``target`` (oldest follow first), with their verdicts."""
+    rows = _rows(store, FOLLOWERS_SQL, _params(target, with_handle=False))
+    out = []
+    for row in rows:
+        member = _member(row)
+        when = row["followed_at"]
+        member.followed_at = when.isoformat() if when is not None else None
+        out.append(member)
+    return out
+
+
+def repliers(store: Store, target: Target) -> list[Member]:
+    """Accounts that replied to or mentioned ``target``, each with the posts that did."""
+    rows = _rows(store, REPLIES_SQL, _params(target))
+    members: dict[str, Member] = {}
+    for row in rows:
+        member = members.get(row["account_id"])
+        if member is None:
+            member = members[row["account_id"]] = _member(row)
+        text = row["text"] or ""
+        member.posts.append(
+            {
+                "post_id": row["post_id"],
+                "kind": "reply" if row["is_reply"] else "mention",
+                "created_at": row["created_at"].isoformat() if row["created_at"] else None,
+                "text": text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…",
+            }
+        )
+    return list(members.values())

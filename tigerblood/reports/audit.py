@@ -1,0 +1,130 @@
+"""The audience audit: how much of an account's audience, and of who replies to it, is real.
+
+A record follower count says nothing about credibility; this report says how many of those
+followers, repliers and mentioners tigerblood flags, with which patterns, and when they came.
+Definitions (quality score, bursts, sampling) are in ``docs/reports.md``. Example::
+
+    store = Store()
+    ingest([Path("examples/cresci-2015-sample")], store)
+    report = audit(store, "uscitedentro")   # judges the store first if needed
+    report.quality, report.followers.flagged, report.growth.bursts
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tigerblood.reports.audience import Member, followers, repliers
+from tigerblood.reports.growth import Growth, growth
+from tigerblood.reports.stats import wilson
+from tigerblood.reports.target import Target, ensure_judged, resolve
+from tigerblood.store import Store
+
+
+class AccountNotFoundError(LookupError):
+    """The account named is nowhere in the store."""
+
+
+@dataclass
+class Group:
+    """Followers, or repliers and mentioners: who they are and how many are flagged."""
+
+    members: list[Member]
+    judged: int
+    flagged: int
+    flagged_share: float | None
+    interval: tuple[float, float]
+    patterns: dict[str, int]
+
+    @classmethod
+    def of(cls, members: list[Member]) -> Group:
+        """Counts over ``members``; accounts without data (not judged) are left out of shares."""
+        judged = [m for m in members if m.judged]
+        flagged = sum(m.flagged for m in judged)
+        patterns = Counter(p for m in judged if m.flagged for p in (m.patterns or ["unspecified"]))
+        return cls(
+            members=members,
+            judged=len(judged),
+            flagged=flagged,
+            flagged_share=flagged / len(judged) if judged else None,
+            interval=wilson(flagged, len(judged)),
+            patterns=dict(sorted(patterns.items(), key=lambda kv: (-kv[1], kv[0]))),
+        )
+
+
+@dataclass
+class AuditReport:
+    """Everything the audit shows; :meth:`to_json` is the ``--json`` output."""
+
+    target: Target
+    followers: Group
+    repliers: Group
+    quality: float | None
+    quality_interval: tuple[float, float] | None
+    declared_followers: int | None
+    is_sample: bool
+    flagged_posts: list[dict[str, Any]]
+    posts_received: int
+    growth: Growth
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict (every account and post id behind every number)."""
+        data = asdict(self)
+        data["target"] = {**asdict(self.target), "key": self.target.key}
+        return {"report": "audit", **data}
+
+
+def quality_score(groups: list[Group]) -> tuple[float | None, tuple[float, float] | None]:
+    """100 × share of judged followers and repliers not flagged, each role counted once.
+
+    An account that both follows and replies counts twice (once per role). The interval is the
+    Wilson 95 % interval on the flagged share, mapped onto the score.
+    """
+    judged = sum(g.judged for g in groups)
+    flagged = sum(g.flagged for g in groups)
+    if judged == 0:
+        return None, None
+    low, high = wilson(flagged, judged)
+    return 100.0 * (1 - flagged / judged), (100.0 * (1 - high), 100.0 * (1 - low))
+
+
+def audit(store: Store, account: str) -> AuditReport:
+    """Audit the audience of ``account`` (handle, id or ``platform:id``) in ``store``.
+
+    Runs :func:`tigerblood.scan.judge` first when the store holds no verdicts yet.
+    """
+    ensure_judged(store)
+    target = resolve(store, account)
+    if target is None:
+        raise AccountNotFoundError(account)
+    fol = Group.of(followers(store, target))
+    rep = Group.of(repliers(store, target))
+    quality, interval = quality_score([fol, rep])
+    declared = target.followers_count
+    flagged_posts = [
+        {"account_id": m.account_id, "handle": m.handle, "patterns": m.patterns, **post}
+        for m in rep.members
+        if m.flagged
+        for post in m.posts
+    ]
+    notes = []
+    if not fol.members:
+        notes.append("no_followers_observed")
+    if any(not m.judged for m in fol.members + rep.members):
+        notes.append("some_not_judged")
+    return AuditReport(
+        target=target,
+        followers=fol,
+        repliers=rep,
+        quality=quality,
+        quality_interval=interval,
+        declared_followers=declared,
+        is_sample=declared is not None and declared > len(fol.members) > 0,
+        flagged_posts=flagged_posts,
+        posts_received=sum(len(m.posts) for m in rep.members),
+        growth=growth(fol.members),
+        notes=notes,
+    )

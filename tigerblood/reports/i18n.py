@@ -1,0 +1,81 @@
+"""Languages: one gettext catalogue (``tigerblood/locale``) for the reports and their commands.
+
+Messages live in a standard ``.po`` catalogue that translators can edit with any PO tool, and are
+looked up with :mod:`gettext` (``fallback=True``: an unknown language gets English, never an
+error). Numbers, percentages and dates are formatted by Babel with the language's own rules
+("42 %" with a narrow space in French, "42%" in English).
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+DOMAIN = "tigerblood"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGES = ("en", "fr")
+"""Languages with a complete catalogue (English is the source language of the messages)."""
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name gettext extractors look for
+    """Mark a message for extraction without translating it yet (translated when displayed)."""
+    return message
+
+
+@dataclass(frozen=True)
+class Lang:
+    """A language: its gettext catalogue and Babel locale, with the formatting the reports use."""
+
+    code: str
+    translations: gettext.NullTranslations
+    locale: Locale
+
+    def gettext(self, message: str) -> str:
+        """The translation of ``message`` (itself when the catalogue lacks it)."""
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Singular or plural translation by ``n``, by the language's plural rule."""
+        return self.translations.ngettext(singular, plural, n)
+
+    def pct(self, value: float | None, digits: int = 0) -> str:
+        """A share as a percentage in the language's pattern ("42%", "42 %"); "—" when unknown."""
+        if value is None:
+            return "—"
+        pattern = self.locale.percent_formats[None].pattern
+        if digits:
+            pattern = pattern.replace("0", "0." + "0" * digits, 1)
+        return format_percent(value, pattern, locale=self.locale)
+
+    def num(self, value: float | None, digits: int = 0) -> str:
+        """A number with the language's separators; an em dash when unknown."""
+        if value is None:
+            return "—"
+        fmt = "#,##0" if digits == 0 else "#,##0." + "#" * digits
+        return format_decimal(value, fmt, locale=self.locale)
+
+    def day(self, value: date | str) -> str:
+        """A calendar day in the language's medium form (``Jan 3, 2024``, ``3 janv. 2024``)."""
+        when = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+        return format_date(when, "medium", locale=self.locale)
+
+
+@cache
+def get_lang(code: str | None = "en") -> Lang:
+    """The :class:`Lang` for ``code`` (``"fr"``, ``"fr_CA"``…); unknown codes give English."""
+    code = (code or "en").replace("-", "_")
+    try:
+        locale = Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        code, locale = "en", Locale.parse("en")
+    translations = gettext.translation(
+        DOMAIN, localedir=str(LOCALE_DIR), languages=[code], fallback=True
+    )
+    return Lang(code, translations, locale)

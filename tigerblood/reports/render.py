@@ -1,0 +1,171 @@
+"""Reports as one self-contained HTML file, and as JSON.
+
+Jinja2 with autoescaping on for every template: a bio or a post that holds ``<script>`` is
+shown as the text it is. Messages come from the gettext catalogue through Jinja's i18n
+extension, so the templates carry English source strings and French comes from the ``.po``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import orjson
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from tigerblood.features.compute import DESCRIPTIONS
+from tigerblood.reports import plots
+from tigerblood.reports.audit import AuditReport
+from tigerblood.reports.behaviours import (
+    BURST_KINDS,
+    PATTERNS,
+    POST_KINDS,
+    SIGNAL_STATUS,
+    STANDING,
+)
+from tigerblood.reports.growth import K
+from tigerblood.reports.i18n import Lang, get_lang
+from tigerblood.reports.mirror import BehaviourResult, MirrorReport, fmt, rank
+from tigerblood.reports.signals import NEAR
+
+LIST_LIMIT = 200
+"""Accounts or posts listed per expandable list; the JSON output holds them all."""
+
+
+def _version() -> str:
+    try:
+        return version("tigerblood")
+    except PackageNotFoundError:
+        return "dev"
+
+
+@cache
+def environment(code: str) -> Environment:
+    """One Jinja environment per language (gettext is installed into its globals)."""
+    env = Environment(
+        loader=PackageLoader("tigerblood.reports", "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(get_lang(code).translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def _common(lang: Lang) -> dict[str, Any]:
+    return {
+        "lang": lang,
+        "version": _version(),
+        "generated": lang.day(dt.datetime.now(dt.UTC).date()),
+        "limit": LIST_LIMIT,
+        "patterns": PATTERNS,
+        "kinds": {**BURST_KINDS, **POST_KINDS},
+    }
+
+
+def audit_lists(report: AuditReport) -> dict[str, dict[str, Any]]:
+    """Per group, the accounts behind each number (all, flagged, per pattern, ok, unjudged)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, group in (("followers", report.followers), ("repliers", report.repliers)):
+        flagged = [m for m in group.members if m.flagged]
+        by_pattern = {
+            p: [m for m in flagged if p in (m.patterns or ["unspecified"])] for p in group.patterns
+        }
+        out[name] = {
+            "all": group.members,
+            "flagged": flagged,
+            "patterns": by_pattern,
+            "ok": [m for m in group.members if m.judged and not m.flagged],
+            "unjudged": [m for m in group.members if not m.judged],
+        }
+    return out
+
+
+def _bars(lang: Lang, group: str, lists: dict[str, Any]) -> dict[str, Any]:
+    rows = [
+        {
+            "label": lang.gettext("not flagged"),
+            "count": len(lists["ok"]),
+            "anchor": f"{group}-ok",
+            "kind": "ok",
+        }
+    ]
+    rows += [
+        {
+            "label": lang.gettext(PATTERNS.get(p, p)),
+            "count": len(m),
+            "anchor": f"{group}-p-{p}",
+            "kind": "flagged",
+        }
+        for p, m in lists["patterns"].items()
+    ]
+    if lists["unjudged"]:
+        rows.append(
+            {
+                "label": lang.gettext("no data to judge"),
+                "count": len(lists["unjudged"]),
+                "anchor": f"{group}-unjudged",
+                "kind": "unjudged",
+            }
+        )
+    return plots.hbars(rows)
+
+
+def audit_html(report: AuditReport, lang: Lang | None = None) -> str:
+    """The audit as one HTML page."""
+    lang = lang or get_lang("en")
+    lists = audit_lists(report)
+    members = {m.account_id: m for m in report.followers.members}
+    return (
+        environment(lang.code)
+        .get_template("audit.html")
+        .render(
+            **_common(lang),
+            r=report,
+            g=report.growth,
+            k=K,
+            chart=plots.growth(report.growth.days, report.growth.bursts),
+            lists=lists,
+            fbars=_bars(lang, "followers", lists["followers"]),
+            rbars=_bars(lang, "repliers", lists["repliers"]),
+            members_of=lambda ids: [members[i] for i in ids],
+        )
+    )
+
+
+def mirror_html(report: MirrorReport, lang: Lang | None = None) -> str:
+    """The mirror as one HTML page."""
+    lang = lang or get_lang("en")
+
+    def tick(b: BehaviourResult, v: float) -> str:
+        return lang.pct(v) if b.behaviour.unit == "share" else lang.num(v, 3)
+
+    return (
+        environment(lang.code)
+        .get_template("mirror.html")
+        .render(
+            **_common(lang),
+            r=report,
+            strips={b.behaviour.feature: plots.strip(b) for b in report.behaviours},
+            standing=STANDING,
+            signal_status=SIGNAL_STATUS,
+            gates={d.detector: d.gate for d in report.detectors},
+            descriptions=DESCRIPTIONS,
+            value=lambda b: fmt(lang, b.behaviour.unit, b.value),
+            fmt=lambda b, v: fmt(lang, b.behaviour.unit, v),
+            fmt_tick=tick,
+            rank=lambda s: rank(lang, s),
+            ref=report.reference,
+            near=NEAR,
+        )
+    )
+
+
+def to_json(report: AuditReport | MirrorReport, lang: Lang | None = None) -> bytes:
+    """The report as indented JSON (``--json``)."""
+    data = report.to_json(lang) if isinstance(report, MirrorReport) else report.to_json()
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
