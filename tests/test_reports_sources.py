@@ -1,0 +1,44 @@
+"""Audit and mirror on every source format, through the real CLI: Mastodon REST entities, a
+Twitter/X archive (the owner's own mirror), a Bluesky Jetstream capture, the tabular layout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import ROOT, SAMPLE
+
+DATA = ROOT / "tests" / "data"
+CASES = [
+    ("mastodon", DATA / "mastodon", "alice@mastodon.social"),
+    ("twitter-archive", DATA / "twitter" / "archive", "garden_alice"),
+    ("bluesky-jetstream", DATA / "bluesky" / "jetstream.jsonl", "alice.example.com"),
+    ("tabular", SAMPLE, "uscitedentro"),
+]
+
+
+def tigerblood(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tigerblood.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize(("name", "source", "account"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("command", ["audit", "mirror"])
+def test_report_runs_on_every_source(
+    tmp_path: Path, name: str, source: Path, account: str, command: str
+) -> None:
+    html = tmp_path / f"{command}.html"
+    done = tigerblood(command, account, str(source), "--out", str(html), "--json")
+    assert done.returncode == 0, done.stderr
+    report = orjson.loads(done.stdout)
+    assert report, f"{command} on {name} gave an empty report"
+    page = html.read_text(encoding="utf-8")
+    assert "<html" in page and "http://" not in page.split("<body", 1)[0]
