@@ -56,8 +56,10 @@ def main() -> None:
     fit_s = best_of(1, lambda: LearnedModel(seed=0).fit(data.X, data.y))
     one = LearnedModel(seed=0)
     booster_s = best_of(args.runs, lambda: one._train(data.X, data.y))
-    print(f"training: {fit_s:.2f} s with calibration (5 out-of-fold fits + final), "
-          f"{booster_s:.2f} s for one 200-tree booster")
+    print(
+        f"training: {fit_s:.2f} s with calibration (5 out-of-fold fits + final), "
+        f"{booster_s:.2f} s for one 200-tree booster"
+    )
 
     table = pa.Table.from_pandas(joined.drop(columns=["label"]), preserve_index=False)
     table = pa.concat_tables([table] * args.copies)
@@ -67,8 +69,9 @@ def main() -> None:
 
     rules_s = best_of(args.runs, lambda: verdicts(table, run_detectors(table, rules)))
     predict_s = best_of(args.runs, lambda: detector.predict(table))
-    model_s = best_of(args.runs, lambda: model_verdicts(table, run_detectors(table, rules),
-                                                        detector))
+    model_s = best_of(
+        args.runs, lambda: model_verdicts(table, run_detectors(table, rules), detector)
+    )
     print(f"scoring {n} accounts (best of {args.runs}):")
     print(f"  rules only (3 rule detectors + verdicts):   {n / rules_s:>10,.0f} accounts/s")
     print(f"  model probability only:                     {n / predict_s:>10,.0f} accounts/s")

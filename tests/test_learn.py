@@ -35,8 +35,16 @@ from tigerblood.scan import run_detectors
 SMALL = {"num_trees": 30, "calibration_folds": 3, "params": {"min_data_in_leaf": 5}}
 """A model small enough for 80 accounts: the protocol is the same, only the size changes."""
 
-COUNTS = {"followers_count", "following_count", "posts_count", "observed_posts",
-          "account_age_days", "top_url_repeat_count", "distinct_urls", "distinct_reply_targets"}
+COUNTS = {
+    "followers_count",
+    "following_count",
+    "posts_count",
+    "observed_posts",
+    "account_age_days",
+    "top_url_repeat_count",
+    "distinct_urls",
+    "distinct_reply_targets",
+}
 
 
 def write_layout(folder: Path, accounts: int = 80, seed: int = 7) -> Path:
@@ -56,16 +64,29 @@ def write_layout(folder: Path, accounts: int = 80, seed: int = 7) -> Path:
         t = start + pd.Timedelta(days=int(rng.integers(0, 30)))
         for k in range(n_posts):
             t += pd.Timedelta(minutes=int(rng.integers(20, 3000)))
-            text = (f"nice day {k % 2}" if fake
-                    else f"@friend{k} look at http://example.com/{i}/{k} #topic{k % 3} ok?")
+            text = (
+                f"nice day {k % 2}"
+                if fake
+                else f"@friend{k} look at http://example.com/{i}/{k} #topic{k % 3} ok?"
+            )
             posts.append(("twitter", f"{aid}{k:03d}", aid, t.isoformat(), text))
-    pd.DataFrame(acc, columns=["platform", "account_id", "handle", "followers_count",
-                               "following_count", "posts_count"]).to_csv(
-        folder / "accounts.csv", index=False)
-    pd.DataFrame(posts, columns=["platform", "post_id", "account_id", "created_at",
-                                 "text"]).to_csv(folder / "posts.csv", index=False)
-    pd.DataFrame(labels, columns=["platform", "account_id", "label", "kind",
-                                  "source"]).to_csv(folder / "labels.csv", index=False)
+    pd.DataFrame(
+        acc,
+        columns=[
+            "platform",
+            "account_id",
+            "handle",
+            "followers_count",
+            "following_count",
+            "posts_count",
+        ],
+    ).to_csv(folder / "accounts.csv", index=False)
+    pd.DataFrame(posts, columns=["platform", "post_id", "account_id", "created_at", "text"]).to_csv(
+        folder / "posts.csv", index=False
+    )
+    pd.DataFrame(labels, columns=["platform", "account_id", "label", "kind", "source"]).to_csv(
+        folder / "labels.csv", index=False
+    )
     return folder
 
 
@@ -107,11 +128,17 @@ def test_half_of_is_the_first_bit_of_sha256_and_splits_evenly() -> None:
 
 
 def test_when_labels_meet_features_then_only_labelled_accounts_of_the_same_platform_join() -> None:
-    features = pd.DataFrame({"platform": ["twitter", "twitter", "bluesky"],
-                             "account_id": ["1", "2", "1"], "handle": ["a", "b", "c"],
-                             "followers_count": [5, 6, 7]})
-    labels = pd.DataFrame({"platform": ["twitter", "mastodon"], "account_id": ["1", "2"],
-                           "label": [1, 0]})
+    features = pd.DataFrame(
+        {
+            "platform": ["twitter", "twitter", "bluesky"],
+            "account_id": ["1", "2", "1"],
+            "handle": ["a", "b", "c"],
+            "followers_count": [5, 6, 7],
+        }
+    )
+    labels = pd.DataFrame(
+        {"platform": ["twitter", "mastodon"], "account_id": ["1", "2"], "label": [1, 0]}
+    )
     data = assemble(features, labels)
     assert data.keys[["platform", "account_id"]].values.tolist() == [["twitter", "1"]]
     assert data.y.tolist() == [1]
@@ -133,7 +160,8 @@ def test_when_a_feature_column_is_absent_then_the_model_sees_it_as_unknown() -> 
 
 
 def test_labelled_layout_loads_as_one_row_per_account(
-        loaded: tuple[TrainingData, pa.Table]) -> None:
+    loaded: tuple[TrainingData, pa.Table],
+) -> None:
     data, _ = loaded
     assert len(data) == 80 and int(data.y.sum()) == 40
     assert data.keys["account_id"].is_unique
@@ -143,8 +171,9 @@ def test_labelled_layout_loads_as_one_row_per_account(
 # -- model -----------------------------------------------------------------------------------
 
 
-def test_fit_predict_save_load_round_trips(fitted: LearnedModel, model_file: Path,
-                                          loaded: tuple[TrainingData, pa.Table]) -> None:
+def test_fit_predict_save_load_round_trips(
+    fitted: LearnedModel, model_file: Path, loaded: tuple[TrainingData, pa.Table]
+) -> None:
     data, _ = loaded
     saved = orjson.loads(model_file.read_bytes())  # plain JSON: loading runs no code
     assert saved["format"] == "tigerblood-learned-model"
@@ -156,37 +185,44 @@ def test_fit_predict_save_load_round_trips(fitted: LearnedModel, model_file: Pat
     assert p[data.y == 1].mean() > p[data.y == 0].mean()
 
 
-def test_contributions_sum_to_the_raw_log_odds(fitted: LearnedModel,
-                                               loaded: tuple[TrainingData, pa.Table]) -> None:
+def test_contributions_sum_to_the_raw_log_odds(
+    fitted: LearnedModel, loaded: tuple[TrainingData, pa.Table]
+) -> None:
     data, _ = loaded
     contrib = fitted.contributions(data.X)
     assert contrib.shape == (len(data), len(FEATURES) + 1)
     assert np.allclose(contrib.sum(axis=1), fitted.raw_score(data.X), atol=1e-9)
 
 
-def test_same_data_and_seed_give_the_same_model(loaded: tuple[TrainingData, pa.Table],
-                                                fitted: LearnedModel) -> None:
+def test_same_data_and_seed_give_the_same_model(
+    loaded: tuple[TrainingData, pa.Table], fitted: LearnedModel
+) -> None:
     data, _ = loaded
     again = LearnedModel(seed=0, **SMALL).fit(data.X, data.y)
     assert np.array_equal(again.predict_proba(data.X), fitted.predict_proba(data.X))
 
 
 @pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
-def test_calibration_is_monotone_in_the_raw_score(loaded: tuple[TrainingData, pa.Table],
-                                                  method: str) -> None:
+def test_calibration_is_monotone_in_the_raw_score(
+    loaded: tuple[TrainingData, pa.Table], method: str
+) -> None:
     data, _ = loaded
     model = LearnedModel(seed=0, calibration=method, **SMALL).fit(data.X, data.y)
     p = model.calibrate(np.linspace(-10, 10, 50))
     assert (np.diff(p) >= 0).all() and p.min() >= 0 and p.max() <= 1
 
 
-@pytest.mark.parametrize(("p", "trained", "target", "expected"), [
-    (0.5, 0.5, 0.1, 0.1),      # no evidence either way: the prior
-    (0.9, 0.5, 0.5, 0.9),      # same prevalence: unchanged
-    (0.63, 0.63, 0.1, 0.1),    # a score equal to the training rate moves to the new rate
-])
-def test_prevalence_shift_swaps_the_prior_odds(p: float, trained: float, target: float,
-                                               expected: float) -> None:
+@pytest.mark.parametrize(
+    ("p", "trained", "target", "expected"),
+    [
+        (0.5, 0.5, 0.1, 0.1),  # no evidence either way: the prior
+        (0.9, 0.5, 0.5, 0.9),  # same prevalence: unchanged
+        (0.63, 0.63, 0.1, 0.1),  # a score equal to the training rate moves to the new rate
+    ],
+)
+def test_prevalence_shift_swaps_the_prior_odds(
+    p: float, trained: float, target: float, expected: float
+) -> None:
     assert shift_prevalence(np.array([p]), trained, target)[0] == pytest.approx(expected)
 
 
@@ -214,7 +250,8 @@ def expected_text(feature: str, value: float) -> str:
 
 
 def test_detector_summaries_quote_the_accounts_own_numbers(
-        model_file: Path, loaded: tuple[TrainingData, pa.Table]) -> None:
+    model_file: Path, loaded: tuple[TrainingData, pa.Table]
+) -> None:
     _, features = loaded
     findings = LearnedDetector(model_file).explain(features)
     assert len(findings) == features.num_rows
@@ -232,11 +269,13 @@ def test_detector_summaries_quote_the_accounts_own_numbers(
             assert f"{way} by {abs(top['score_change']):.2f}" in finding.summary
         total = sum(finding.evidence["log_odds"][f] for f in FEATURES)
         assert total + finding.evidence["log_odds"]["base"] == pytest.approx(
-            finding.evidence["log_odds"]["total"], abs=1e-3)
+            finding.evidence["log_odds"]["total"], abs=1e-3
+        )
 
 
-def test_detector_flags_only_at_or_above_min_score(model_file: Path,
-                                                   loaded: tuple[TrainingData, pa.Table]) -> None:
+def test_detector_flags_only_at_or_above_min_score(
+    model_file: Path, loaded: tuple[TrainingData, pa.Table]
+) -> None:
     _, features = loaded
     detector = LearnedDetector(model_file, min_score=0.5)
     p = detector.predict(features)
@@ -245,18 +284,22 @@ def test_detector_flags_only_at_or_above_min_score(model_file: Path,
     assert all(f.detector == "learned_model" and f.score >= 0.5 for f in findings)
 
 
-@pytest.mark.parametrize(("feature", "value", "pattern"), [
-    ("followers_per_following", 0.02, "follow_farming"),
-    ("link_share", 0.0, "follow_farming"),
-    ("link_share", 0.9, "link_reply_spam"),
-    ("replies_with_link_share", 0.8, "link_reply_spam"),
-    ("duplicate_text_share", 0.6, "automation"),
-    ("interval_cv", 0.1, "automation"),
-    ("interval_cv", 2.0, "follow_farming"),
-    ("mention_share", None, "follow_farming"),
-])
+@pytest.mark.parametrize(
+    ("feature", "value", "pattern"),
+    [
+        ("followers_per_following", 0.02, "follow_farming"),
+        ("link_share", 0.0, "follow_farming"),
+        ("link_share", 0.9, "link_reply_spam"),
+        ("replies_with_link_share", 0.8, "link_reply_spam"),
+        ("duplicate_text_share", 0.6, "automation"),
+        ("interval_cv", 0.1, "automation"),
+        ("interval_cv", 2.0, "follow_farming"),
+        ("mention_share", None, "follow_farming"),
+    ],
+)
 def test_when_a_feature_pushes_up_then_its_value_names_the_pattern(
-        feature: str, value: float | None, pattern: str) -> None:
+    feature: str, value: float | None, pattern: str
+) -> None:
     assert pattern_of_feature(feature, value) == pattern
 
 
@@ -267,9 +310,11 @@ def test_when_the_model_file_is_missing_then_the_error_names_it(tmp_path: Path) 
 
 
 def test_when_no_default_model_is_shipped_then_the_error_says_how_to_train_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tigerblood.learn.detector.default_model_path",
-                        lambda: tmp_path / "default_model.json")
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "tigerblood.learn.detector.default_model_path", lambda: tmp_path / "default_model.json"
+    )
     with pytest.raises(FileNotFoundError, match="train_default"):
         LearnedDetector()
 
@@ -284,7 +329,8 @@ def test_the_shipped_default_model_loads_and_has_a_card() -> None:
 
 
 def test_with_the_model_on_score_is_the_calibrated_probability_and_rules_stay_evidence(
-        model_file: Path, loaded: tuple[TrainingData, pa.Table]) -> None:
+    model_file: Path, loaded: tuple[TrainingData, pa.Table]
+) -> None:
     _, features = loaded
     detector = LearnedDetector(model_file)
     rules = [d for d in build_detectors() if d.name != "learned_model"]
@@ -306,41 +352,74 @@ def frame(**columns: list) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-@pytest.mark.parametrize(("baseline", "columns", "expected"), [
-    (SimpleRule(), {"following_count": [100, 99, 500], "followers_count": [49, 10, 50]},
-     [1, 0, 0]),
-    (Socialbakers(), {"following_count": [500, 10, 10, 10], "followers_count": [10, 10, 10, 10],
-                      "link_share": [0.0, 0.95, 0.1, 0.1], "posts_count": [5, 5, 0, 5]},
-     [1, 1, 1, 0]),
-    (StateOfSearch(), {"following_count": [1000, 999], "followers_count": [10, 10]}, [1, 0]),
-    (StateOfSearch(approximate=True), {"following_count": [10], "followers_count": [10],
-                                       "duplicate_text_share": [0.2]}, [1]),
-    (CamisaniCalzolari(), {"followers_count": [5, 100], "posts_count": [3, 900],
-                           "hashtag_share": [0.0, 0.2], "mention_share": [0.0, 0.5],
-                           "reply_share": [0.0, 0.1], "following_count": [300, 150]}, [1, 0]),
-])
+@pytest.mark.parametrize(
+    ("baseline", "columns", "expected"),
+    [
+        (
+            SimpleRule(),
+            {"following_count": [100, 99, 500], "followers_count": [49, 10, 50]},
+            [1, 0, 0],
+        ),
+        (
+            Socialbakers(),
+            {
+                "following_count": [500, 10, 10, 10],
+                "followers_count": [10, 10, 10, 10],
+                "link_share": [0.0, 0.95, 0.1, 0.1],
+                "posts_count": [5, 5, 0, 5],
+            },
+            [1, 1, 1, 0],
+        ),
+        (StateOfSearch(), {"following_count": [1000, 999], "followers_count": [10, 10]}, [1, 0]),
+        (
+            StateOfSearch(approximate=True),
+            {"following_count": [10], "followers_count": [10], "duplicate_text_share": [0.2]},
+            [1],
+        ),
+        (
+            CamisaniCalzolari(),
+            {
+                "followers_count": [5, 100],
+                "posts_count": [3, 900],
+                "hashtag_share": [0.0, 0.2],
+                "mention_share": [0.0, 0.5],
+                "reply_share": [0.0, 0.1],
+                "following_count": [300, 150],
+            },
+            [1, 0],
+        ),
+    ],
+)
 def test_rule_baselines_apply_their_published_criteria(baseline, columns, expected) -> None:
     labels, _ = baseline.predict(frame(**columns))
     assert labels.tolist() == expected
 
 
 def test_cross_validation_reports_means_std_folds_baselines_and_calibration(
-        loaded: tuple[TrainingData, pa.Table]) -> None:
+    loaded: tuple[TrainingData, pa.Table],
+) -> None:
     data, _ = loaded
-    result = cross_validate(data.X, data.y, data.keys, folds=2, seed=0, context=data.context,
-                            **SMALL)
+    result = cross_validate(
+        data.X, data.y, data.keys, folds=2, seed=0, context=data.context, **SMALL
+    )
     for metric in ("precision", "recall", "f1", "auc", "mcc"):
         assert result["std"][metric] >= 0 and len(result["folds"]) == 2
         assert -1 <= result[metric] <= 1
-    assert {"simple_rule", "botometer_lite_style", "camisani_calzolari", "state_of_search",
-            "socialbakers"} <= set(result["baselines"])
+    assert {
+        "simple_rule",
+        "botometer_lite_style",
+        "camisani_calzolari",
+        "state_of_search",
+        "socialbakers",
+    } <= set(result["baselines"])
     calibration = result["calibration"]
     assert calibration["observed_rate"] == pytest.approx(0.1, abs=0.03)
     assert result["protocol"]["accounts"] == 80
 
 
 def test_learn_then_eval_commands_write_a_model_a_card_and_printable_results(
-        layout: Path, tmp_path: Path) -> None:
+    layout: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "m.json"
     summary = learn_command([layout], out)
     assert out.exists() and Path(summary["card"]).read_text().startswith("# Model card")
@@ -359,23 +438,27 @@ def cresci_subsample(cresci: Path, folder: Path, bucket: int = 26, posts: int = 
     """About a tenth of Cresci-2015 by a hash of the id, with each account's latest posts."""
     folder.mkdir(parents=True, exist_ok=True)
     labels = pd.read_csv(cresci / "labels.csv", dtype=str)
-    keep = labels[[hashlib.sha256(a.encode()).digest()[0] < bucket
-                   for a in labels["account_id"]]]
+    keep = labels[[hashlib.sha256(a.encode()).digest()[0] < bucket for a in labels["account_id"]]]
     keep.to_csv(folder / "labels.csv", index=False)
     con = duckdb.connect()
     con.register("keep", keep[["account_id"]])
-    con.execute(f"COPY (SELECT a.* FROM '{cresci}/accounts.parquet' a JOIN keep USING "
-                f"(account_id)) TO '{folder}/accounts.parquet' (FORMAT parquet)")
-    con.execute(f"COPY (SELECT p.* FROM '{cresci}/posts.parquet' p JOIN keep USING (account_id) "
-                f"QUALIFY row_number() OVER (PARTITION BY p.account_id ORDER BY p.created_at "
-                f"DESC) <= {posts}) TO '{folder}/posts.parquet' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT a.* FROM '{cresci}/accounts.parquet' a JOIN keep USING "
+        f"(account_id)) TO '{folder}/accounts.parquet' (FORMAT parquet)"
+    )
+    con.execute(
+        f"COPY (SELECT p.* FROM '{cresci}/posts.parquet' p JOIN keep USING (account_id) "
+        f"QUALIFY row_number() OVER (PARTITION BY p.account_id ORDER BY p.created_at "
+        f"DESC) <= {posts}) TO '{folder}/posts.parquet' (FORMAT parquet)"
+    )
     con.close()
     return folder
 
 
 @pytest.mark.shared_data
 def test_on_cresci_2015_the_model_beats_the_simple_rule_in_the_same_folds(
-        shared_data: Path, tmp_path: Path) -> None:
+    shared_data: Path, tmp_path: Path
+) -> None:
     from tigerblood.learn.dataset import load_dataset
 
     folder = cresci_subsample(shared_data / "cresci-2015", tmp_path / "cresci")

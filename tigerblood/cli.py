@@ -193,6 +193,22 @@ def mirror_cli(
         raise typer.Exit(code)
 
 
+@app.command("campaigns")
+def campaigns_cli(
+    db: Annotated[Path, typer.Option(help="DuckDB file written by scan --db.")],
+    limit: Annotated[int, typer.Option(help="Show the largest N campaigns.")] = 30,
+    json: Annotated[bool, typer.Option("--json", help="One JSON object per campaign.")] = False,
+) -> None:
+    """List coordinated campaigns: one link or near-identical text pushed by many accounts."""
+    from tigerblood.campaigns_cli import campaigns_command
+
+    code = campaigns_command(
+        db, limit=limit, as_json=json, console=out_console, err_console=err_console
+    )
+    if code:
+        raise typer.Exit(code)
+
+
 @app.command("learn")
 def learn_command(
     sources: Annotated[list[Path], typer.Argument(help="Labelled sources (with labels).")],

@@ -11,6 +11,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from tigerblood.campaigns import campaign_evidence
+from tigerblood.conversations import pitch_conversation_posts
 from tigerblood.detectors.base import Finding
 from tigerblood.store import Store
 
@@ -82,6 +84,8 @@ def repeated_texts(store: Store) -> dict[tuple[str, str], list[dict]]:
 
 
 KINDS = {
+    "pitch_conversation": ("conversations", pitch_conversation_posts),
+    "coordinated_campaign": ("campaigns", campaign_evidence),
     "link_reply_spam": ("posts", link_posts),
     "follow_farming": ("latest_posts", latest_posts),
     "automation": ("repeated_texts", repeated_texts),

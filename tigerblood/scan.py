@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from tigerblood.campaigns import find_campaigns
+from tigerblood.conversations import build_conversations
 from tigerblood.detectors.base import Detector, Finding
 from tigerblood.detectors.registry import build_detectors
 from tigerblood.evidence import attach_posts
@@ -102,6 +104,9 @@ def judge(
     With the model on (default), ``score`` is the learned model's calibrated probability, raised
     by rule findings of patterns the model never learned (see ``tigerblood.learn.combine``).
     """
+    # Python steps over the stored posts, kept as tables the feature expressions read.
+    build_conversations(store)
+    find_campaigns(store)
     features = compute_features(store)
     findings = run_detectors(features, build_detectors(config))
     if use_model and features.num_rows:

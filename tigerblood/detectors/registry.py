@@ -18,6 +18,8 @@ BUILTIN = {
     "link_reply_spam": "tigerblood.detectors.link_reply_spam:LinkReplySpamDetector",
     "follow_farming": "tigerblood.detectors.follow_farming:FollowFarmingDetector",
     "automation": "tigerblood.detectors.automation:AutomationDetector",
+    "pitch_conversation": "tigerblood.detectors.pitch_conversation:PitchConversationDetector",
+    "coordinated_campaign": "tigerblood.detectors.coordinated_campaign:CoordinatedCampaignDetector",
 }
 
 

@@ -10,11 +10,11 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from tigerblood.features import activity, graph, links, replies, text
+from tigerblood.features import activity, campaigns, conversations, graph, links, replies, text
 from tigerblood.features.base import KEYS, ModelTables
 from tigerblood.store import Store
 
-FAMILIES = (activity, links, replies, graph, text)
+FAMILIES = (activity, links, replies, graph, text, conversations, campaigns)
 """Order matters: later families read columns earlier ones add (observed_posts, reply_posts)."""
 
 DESCRIPTIONS: dict[str, str] = {  # feature name -> its one-line meaning, in family order

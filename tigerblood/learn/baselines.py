@@ -78,9 +78,17 @@ class BotometerLiteStyle(Baseline):
     """Random forest over profile counts (see module docstring for what is and isn't there)."""
 
     name = "botometer_lite_style"
-    computable = ("statuses_count", "followers_count", "friends_count",
-                  "followers_friends_ratio", "tweet_freq", "followers_growth_rate",
-                  "friends_growth_rate", "screen_name_length", "num_digits_in_screen_name")
+    computable = (
+        "statuses_count",
+        "followers_count",
+        "friends_count",
+        "followers_friends_ratio",
+        "tweet_freq",
+        "followers_growth_rate",
+        "friends_growth_rate",
+        "screen_name_length",
+        "num_digits_in_screen_name",
+    )
 
     def __init__(self, seed: int = 0) -> None:
         self.forest = RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1)
@@ -89,19 +97,24 @@ class BotometerLiteStyle(Baseline):
     def profile(frame: pd.DataFrame) -> pd.DataFrame:
         """The profile-only inputs; unknowns become -1 (a value no count takes)."""
         age = _col(frame, "account_age_days").where(lambda a: a > 0)
-        handle = frame["handle"].fillna("").astype(str) if "handle" in frame else pd.Series(
-            "", index=frame.index)
-        out = pd.DataFrame({
-            "statuses_count": _col(frame, "posts_count"),
-            "followers_count": _col(frame, "followers_count"),
-            "friends_count": _col(frame, "following_count"),
-            "followers_friends_ratio": _col(frame, "followers_per_following"),
-            "tweet_freq": _col(frame, "posts_count") / age,
-            "followers_growth_rate": _col(frame, "followers_count") / age,
-            "friends_growth_rate": _col(frame, "following_count") / age,
-            "screen_name_length": handle.str.len(),
-            "num_digits_in_screen_name": handle.str.count(r"\d"),
-        })
+        handle = (
+            frame["handle"].fillna("").astype(str)
+            if "handle" in frame
+            else pd.Series("", index=frame.index)
+        )
+        out = pd.DataFrame(
+            {
+                "statuses_count": _col(frame, "posts_count"),
+                "followers_count": _col(frame, "followers_count"),
+                "friends_count": _col(frame, "following_count"),
+                "followers_friends_ratio": _col(frame, "followers_per_following"),
+                "tweet_freq": _col(frame, "posts_count") / age,
+                "followers_growth_rate": _col(frame, "followers_count") / age,
+                "friends_growth_rate": _col(frame, "following_count") / age,
+                "screen_name_length": handle.str.len(),
+                "num_digits_in_screen_name": handle.str.count(r"\d"),
+            }
+        )
         return out.astype("float64").fillna(-1.0)
 
     def fit(self, frame: pd.DataFrame, y: np.ndarray) -> Baseline:
@@ -132,13 +145,15 @@ class CamisaniCalzolari(Baseline):
 
     def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Share of computable human signs missing; fake above one half."""
-        signs = pd.DataFrame({
-            "followers": _col(frame, "followers_count") >= 30,
-            "tweets": _col(frame, "posts_count") >= 50,
-            "hashtag": _col(frame, "hashtag_share") > 0,
-            "mention": (_col(frame, "mention_share") > 0) | (_col(frame, "reply_share") > 0),
-            "ratio": 2 * _col(frame, "followers_count") >= _col(frame, "following_count"),
-        })
+        signs = pd.DataFrame(
+            {
+                "followers": _col(frame, "followers_count") >= 30,
+                "tweets": _col(frame, "posts_count") >= 50,
+                "hashtag": _col(frame, "hashtag_share") > 0,
+                "mention": (_col(frame, "mention_share") > 0) | (_col(frame, "reply_share") > 0),
+                "ratio": 2 * _col(frame, "followers_count") >= _col(frame, "following_count"),
+            }
+        )
         missing = 1.0 - signs.mean(axis=1).to_numpy()
         return (missing > 0.5).astype(int), missing
 
@@ -167,9 +182,11 @@ class StateOfSearch(Baseline):
 
     def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Any computable sign met."""
-        met = pd.DataFrame({
-            "ratio": _col(frame, "following_count") >= 100 * _col(frame, "followers_count"),
-        })
+        met = pd.DataFrame(
+            {
+                "ratio": _col(frame, "following_count") >= 100 * _col(frame, "followers_count"),
+            }
+        )
         if self.approximate:
             met["duplicates"] = _col(frame, "duplicate_text_share") > 0
         return met.any(axis=1).to_numpy().astype(int), met.mean(axis=1).to_numpy()
@@ -200,11 +217,13 @@ class Socialbakers(Baseline):
 
     def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Any computable criterion met."""
-        met = pd.DataFrame({
-            "ratio": _col(frame, "following_count") >= 50 * _col(frame, "followers_count"),
-            "links": _col(frame, "link_share") > 0.9,
-            "never": _col(frame, "posts_count") == 0,
-        })
+        met = pd.DataFrame(
+            {
+                "ratio": _col(frame, "following_count") >= 50 * _col(frame, "followers_count"),
+                "links": _col(frame, "link_share") > 0.9,
+                "never": _col(frame, "posts_count") == 0,
+            }
+        )
         if self.approximate:
             repeats = _col(frame, "duplicate_text_share") * _col(frame, "observed_posts")
             met["repeated"] = repeats >= 3
@@ -213,5 +232,12 @@ class Socialbakers(Baseline):
 
 def all_baselines(seed: int = 0) -> list[Baseline]:
     """Every baseline, fresh (a learning one must not carry a fit across folds)."""
-    return [SimpleRule(), BotometerLiteStyle(seed), CamisaniCalzolari(), StateOfSearch(),
-            StateOfSearch(approximate=True), Socialbakers(), Socialbakers(approximate=True)]
+    return [
+        SimpleRule(),
+        BotometerLiteStyle(seed),
+        CamisaniCalzolari(),
+        StateOfSearch(),
+        StateOfSearch(approximate=True),
+        Socialbakers(),
+        Socialbakers(approximate=True),
+    ]

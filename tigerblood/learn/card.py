@@ -35,9 +35,13 @@ LIMITS = (
 )
 
 
-def build_card(model: LearnedModel, data: TrainingData, sources: Sequence[Path | str],
-               evaluation: dict[str, Any] | None = None,
-               citation: str | None = None) -> dict[str, Any]:
+def build_card(
+    model: LearnedModel,
+    data: TrainingData,
+    sources: Sequence[Path | str],
+    evaluation: dict[str, Any] | None = None,
+    citation: str | None = None,
+) -> dict[str, Any]:
     """The card as JSON-ready data; ``evaluation`` is a result of the evaluation harness."""
     card: dict[str, Any] = {
         "name": "tigerblood learned_model",
@@ -57,7 +61,7 @@ def build_card(model: LearnedModel, data: TrainingData, sources: Sequence[Path |
             "learning_rate": model.params["learning_rate"],
             "seed": model.seed,
             "calibration": f"{model.calibration.method} fitted on "
-                           f"{model.calibration_folds}-fold out-of-fold log-odds",
+            f"{model.calibration_folds}-fold out-of-fold log-odds",
             "training_prevalence": round(model.prevalence, 4),
         },
         "features": list(model.features),
@@ -71,8 +75,10 @@ def build_card(model: LearnedModel, data: TrainingData, sources: Sequence[Path |
 
 def _metric_row(name: str, result: dict[str, Any]) -> str:
     std = result.get("std") or {}
-    cells = [f"{result[m]:.4f}" + (f" ± {std[m]:.4f}" if m in std else "")
-             for m in ("precision", "recall", "f1", "auc", "mcc")]
+    cells = [
+        f"{result[m]:.4f}" + (f" ± {std[m]:.4f}" if m in std else "")
+        for m in ("precision", "recall", "f1", "auc", "mcc")
+    ]
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
@@ -100,8 +106,8 @@ def render_card(card: dict[str, Any]) -> str:
         f"- Calibration: {model['calibration']}; calibrated at the training prevalence "
         f"({model['training_prevalence']:.1%} inauthentic).",
         f"- Features ({len(card['features'])}): " + ", ".join(f"`{f}`" for f in card["features"]),
-        "- Left out on purpose: " + "; ".join(
-            f"`{k}` ({v})" for k, v in card["excluded_features"].items()),
+        "- Left out on purpose: "
+        + "; ".join(f"`{k}` ({v})" for k, v in card["excluded_features"].items()),
         "",
     ]
     evaluation = card.get("evaluation")

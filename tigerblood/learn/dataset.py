@@ -61,9 +61,22 @@ EXCLUDED: dict[str, str] = {
     "distinct_urls": "grows with the posts fetched",
     "top_url_repeat_count": "grows with the posts fetched (top_url_share is kept)",
     "distinct_reply_targets": "grows with the posts fetched (reply_share is kept)",
+    "conversations_joined": "no reply threads in the training data (Cresci-2015 keeps text only)",
+    "distinct_partners": "no reply threads in the training data",
+    "turns_per_conversation": "no reply threads in the training data",
+    "own_turns_per_conversation": "no reply threads in the training data",
+    "pitch_ending_share": "no reply threads in the training data",
+    "link_ending_share": "no reply threads in the training data",
+    "same_link_across_partners": "no reply threads in the training data",
+    "campaign_count": "campaigns in Cresci-2015 are genuine users' templates (docs/detectors.md)",
+    "campaign_items": "campaigns in Cresci-2015 are genuine users' templates",
+    "campaign_repeat_partners": "campaigns in Cresci-2015 are genuine users' templates",
+    "largest_campaign_accounts": "campaigns in Cresci-2015 are genuine users' templates",
+    "largest_campaign_id": "an identifier, not a number",
+    "campaign_post_share": "campaigns in Cresci-2015 are genuine users' templates",
 }
+NON_NUMERIC = frozenset({"top_url", "largest_campaign_id"})
 """Feature-table columns deliberately not used by the model, with the reason."""
-
 
 
 def unclassified_features() -> set[str]:
@@ -109,8 +122,9 @@ def half_of(account_id: str) -> int:
     return hashlib.sha256(account_id.encode("utf-8")).digest()[0] & 1
 
 
-def feature_matrix(features: pa.Table | pd.DataFrame,
-                   columns: Sequence[str] = FEATURES) -> pd.DataFrame:
+def feature_matrix(
+    features: pa.Table | pd.DataFrame, columns: Sequence[str] = FEATURES
+) -> pd.DataFrame:
     """The model's input columns as float64; a column the table lacks is all NaN (unknown).
 
     A Bluesky feature table may miss a Twitter-only column; the model then treats it as missing,
@@ -143,9 +157,12 @@ def assemble(features: pa.Table | pd.DataFrame, labels: pa.Table | pd.DataFrame)
     if "handle" not in joined.columns:
         joined["handle"] = None
     keys = joined[[*KEYS, "handle"]].reset_index(drop=True)
-    context = feature_matrix(joined, [c for c in EXCLUDED if c != "top_url"])
-    return TrainingData(feature_matrix(joined), joined["label"].astype(int).to_numpy(), keys,
-                        context)
+    context = feature_matrix(
+        joined, [c for c in EXCLUDED if c not in NON_NUMERIC and c in joined.columns]
+    )
+    return TrainingData(
+        feature_matrix(joined), joined["label"].astype(int).to_numpy(), keys, context
+    )
 
 
 def load_features(sources: Sequence[Path], cache: Path | None = None) -> pd.DataFrame:

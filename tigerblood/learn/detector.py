@@ -45,18 +45,33 @@ from tigerblood.learn.model import LearnedModel
 ACTIVE: dict[str, tuple[str, str, float]] = {
     "link_share": ("link_reply_spam", ">=", 0.5),
     "replies_with_link_share": (
-        "link_reply_spam", ">=", LinkReplySpamDetector.THRESHOLDS["min_replies_with_link_share"]),
+        "link_reply_spam",
+        ">=",
+        LinkReplySpamDetector.THRESHOLDS["min_replies_with_link_share"],
+    ),
     "top_url_share": (
-        "link_reply_spam", ">=", LinkReplySpamDetector.THRESHOLDS["min_top_url_share"]),
+        "link_reply_spam",
+        ">=",
+        LinkReplySpamDetector.THRESHOLDS["min_top_url_share"],
+    ),
     "top_url_repeat_count": (
-        "link_reply_spam", ">=", LinkReplySpamDetector.THRESHOLDS["min_top_url_repeat"]),
+        "link_reply_spam",
+        ">=",
+        LinkReplySpamDetector.THRESHOLDS["min_top_url_repeat"],
+    ),
     "shortened_link_share": ("link_reply_spam", ">=", 0.5),
     "reply_share": ("link_reply_spam", ">=", LinkReplySpamDetector.THRESHOLDS["min_reply_share"]),
     "reply_to_non_followers_share": (
-        "link_reply_spam", ">=", LinkReplySpamDetector.THRESHOLDS["min_non_follower_share"]),
+        "link_reply_spam",
+        ">=",
+        LinkReplySpamDetector.THRESHOLDS["min_non_follower_share"],
+    ),
     "mention_share": ("link_reply_spam", ">=", 0.5),
     "duplicate_text_share": (
-        "automation", ">=", AutomationDetector.THRESHOLDS["min_duplicate_text_share"]),
+        "automation",
+        ">=",
+        AutomationDetector.THRESHOLDS["min_duplicate_text_share"],
+    ),
     "posts_per_day": ("automation", ">=", AutomationDetector.THRESHOLDS["min_posts_per_day"]),
     "interval_cv": ("automation", "<=", AutomationDetector.THRESHOLDS["max_interval_cv"]),
     "median_interval_s": ("automation", "<=", 60.0),
@@ -168,9 +183,11 @@ PERMUTATIONS = 64
 """Orderings sampled (each also reversed) for the probability-scale Shapley shares."""
 
 
-def probability_shares(contrib: np.ndarray,
-                       calibrate: Callable[[np.ndarray], np.ndarray],
-                       permutations: int = PERMUTATIONS) -> tuple[np.ndarray, np.ndarray]:
+def probability_shares(
+    contrib: np.ndarray,
+    calibrate: Callable[[np.ndarray], np.ndarray],
+    permutations: int = PERMUTATIONS,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature score changes (rows x features) and the base score per row.
 
     ``contrib`` is LightGBM's ``pred_contrib`` output (last column the bias). Each row of the
@@ -223,16 +240,23 @@ class LearnedDetector(Detector):
     }
     """``prevalence`` 0 keeps the training prevalence; otherwise scores are moved to it."""
 
-    def __init__(self, model_path: Path | str | None = None,
-                 model: LearnedModel | None = None, **overrides: float) -> None:
+    def __init__(
+        self,
+        model_path: Path | str | None = None,
+        model: LearnedModel | None = None,
+        **overrides: float,
+    ) -> None:
         super().__init__(**overrides)
         if model is not None:
             self.model = model
             return
         path = Path(model_path) if model_path else default_model_path()
         if not path.exists():
-            hint = ("train it with `python -m tigerblood.learn.train_default`"
-                    if model_path is None else "train one with `tigerblood learn`")
+            hint = (
+                "train it with `python -m tigerblood.learn.train_default`"
+                if model_path is None
+                else "train one with `tigerblood learn`"
+            )
             raise FileNotFoundError(f"learned model not found at {path}: {hint}")
         self.model = LearnedModel.load(path)
 
@@ -245,8 +269,9 @@ class LearnedDetector(Detector):
         """Calibrated P(inauthentic) for every row of the feature table."""
         if features.num_rows == 0:
             return np.zeros(0)
-        return self.model.predict_proba(feature_matrix(features, self.model.features),
-                                        self._prevalence)
+        return self.model.predict_proba(
+            feature_matrix(features, self.model.features), self._prevalence
+        )
 
     def detect(self, features: pa.Table) -> list[Finding]:
         """Findings for rows whose probability reaches ``min_score``."""
@@ -265,14 +290,23 @@ class LearnedDetector(Detector):
         kept = frame.iloc[keep]
         contrib = self.model.contributions(kept)
         changes, base = probability_shares(
-            contrib, lambda z: self.model.calibrate(z, self._prevalence))
+            contrib, lambda z: self.model.calibrate(z, self._prevalence)
+        )
         ids = features.select(["platform", "account_id"]).to_pylist()
-        return [self._finding(ids[i], row, contrib[k], changes[k], float(base[k]),
-                              float(scores[i]))
-                for k, (i, row) in enumerate(zip(keep, kept.to_dict("records"), strict=True))]
+        return [
+            self._finding(ids[i], row, contrib[k], changes[k], float(base[k]), float(scores[i]))
+            for k, (i, row) in enumerate(zip(keep, kept.to_dict("records"), strict=True))
+        ]
 
-    def _finding(self, ident: Mapping[str, str], row: dict[str, Any], phi: np.ndarray,
-                 change: np.ndarray, base: float, score: float) -> Finding:
+    def _finding(
+        self,
+        ident: Mapping[str, str],
+        row: dict[str, Any],
+        phi: np.ndarray,
+        change: np.ndarray,
+        base: float,
+        score: float,
+    ) -> Finding:
         names = self.model.features
         top = np.argsort(-np.abs(change), kind="stable")[: int(self.thresholds["top_features"])]
         parts = []
@@ -283,17 +317,30 @@ class LearnedDetector(Detector):
             "score_is": "calibrated probability of being inauthentic",
             "base_score": round(base, 4),
             "top_features": [
-                {"feature": names[j], "value": _plain(row[names[j]]),
-                 "score_change": round(float(change[j]), 4),
-                 "log_odds": round(float(phi[j]), 4)}
+                {
+                    "feature": names[j],
+                    "value": _plain(row[names[j]]),
+                    "score_change": round(float(change[j]), 4),
+                    "log_odds": round(float(phi[j]), 4),
+                }
                 for j in top
             ],
-            "log_odds": {"base": round(float(phi[-1]), 4), "total": round(float(phi.sum()), 4),
-                         **{n: round(float(phi[k]), 4) for k, n in enumerate(names)}},
+            "log_odds": {
+                "base": round(float(phi[-1]), 4),
+                "total": round(float(phi.sum()), 4),
+                **{n: round(float(phi[k]), 4) for k, n in enumerate(names)},
+            },
             "values": {n: _plain(row[n]) for n in names},
         }
-        return Finding(ident["platform"], ident["account_id"], self.name,
-                       self._pattern_of(phi, row), score, "; ".join(parts), evidence)
+        return Finding(
+            ident["platform"],
+            ident["account_id"],
+            self.name,
+            self._pattern_of(phi, row),
+            score,
+            "; ".join(parts),
+            evidence,
+        )
 
     def _pattern_of(self, phi: np.ndarray, row: Mapping[str, Any]) -> str:
         weight: dict[str, float] = defaultdict(float)

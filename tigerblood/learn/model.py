@@ -88,8 +88,11 @@ class Calibration:
         if method == "isotonic":
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
             iso.fit(raw, labels)
-            return cls("isotonic", x=[float(v) for v in iso.X_thresholds_],
-                       y=[float(v) for v in iso.y_thresholds_])
+            return cls(
+                "isotonic",
+                x=[float(v) for v in iso.X_thresholds_],
+                y=[float(v) for v in iso.y_thresholds_],
+            )
         raise ValueError(f"unknown calibration method {method!r} (sigmoid or isotonic)")
 
     def __call__(self, raw: np.ndarray) -> np.ndarray:
@@ -108,8 +111,13 @@ class Calibration:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Calibration:
         """Inverse of :meth:`to_json`."""
-        return cls(data["method"], a=data.get("a", 1.0), b=data.get("b", 0.0),
-                   x=list(data.get("x", [])), y=list(data.get("y", [])))
+        return cls(
+            data["method"],
+            a=data.get("a", 1.0),
+            b=data.get("b", 0.0),
+            x=list(data.get("x", [])),
+            y=list(data.get("y", [])),
+        )
 
 
 class LearnedModel:
@@ -133,9 +141,15 @@ class LearnedModel:
     NUM_TREES: ClassVar[int] = 200
     CALIBRATION_FOLDS: ClassVar[int] = 5
 
-    def __init__(self, *, seed: int = 0, num_trees: int | None = None,
-                 calibration: str = "sigmoid", calibration_folds: int | None = None,
-                 params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        num_trees: int | None = None,
+        calibration: str = "sigmoid",
+        calibration_folds: int | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         self.seed = seed
         self.num_trees = num_trees or self.NUM_TREES
         self.calibration_method = calibration
@@ -151,8 +165,13 @@ class LearnedModel:
     # -- fitting -------------------------------------------------------------------------------
 
     def _train(self, frame: pd.DataFrame, y: np.ndarray) -> lgb.Booster:
-        data = lgb.Dataset(frame, label=y, feature_name=list(frame.columns), free_raw_data=True,
-                           params={"verbose": -1})
+        data = lgb.Dataset(
+            frame,
+            label=y,
+            feature_name=list(frame.columns),
+            free_raw_data=True,
+            params={"verbose": -1},
+        )
         return lgb.train(self.params, data, num_boost_round=self.num_trees)
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> LearnedModel:
@@ -241,10 +260,16 @@ class LearnedModel:
         if data.get("format") != FORMAT:
             raise ValueError(f"not a tigerblood model file (format {data.get('format')!r})")
         if data.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(f"model file format {data['format_version']} is newer than this "
-                             f"tigerblood reads ({FORMAT_VERSION}); upgrade tigerblood")
-        model = cls(seed=int(data.get("seed", 0)), num_trees=int(data.get("num_trees", 0)) or None,
-                    calibration=data["calibration"]["method"], params=data.get("params"))
+            raise ValueError(
+                f"model file format {data['format_version']} is newer than this "
+                f"tigerblood reads ({FORMAT_VERSION}); upgrade tigerblood"
+            )
+        model = cls(
+            seed=int(data.get("seed", 0)),
+            num_trees=int(data.get("num_trees", 0)) or None,
+            calibration=data["calibration"]["method"],
+            params=data.get("params"),
+        )
         model.features = list(data["features"])
         model.prevalence = float(data["prevalence"])
         model.calibration = Calibration.from_json(data["calibration"])

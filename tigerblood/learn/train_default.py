@@ -23,9 +23,11 @@ from tigerblood.learn.evaluate import PUBLISHED, card_path, cross_validate, halv
 from tigerblood.learn.model import LearnedModel
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cresci-2015"
-CITATION = ("S. Cresci, R. Di Pietro, M. Petrocchi, A. Spognardi, M. Tesconi, \"Fame for sale: "
-            "Efficient detection of fake Twitter followers\", Decision Support Systems 80:56-71, "
-            "2015. Distributed by the Bot Repository (OSoMe, Indiana University).")
+CITATION = (
+    'S. Cresci, R. Di Pietro, M. Petrocchi, A. Spognardi, M. Tesconi, "Fame for sale: '
+    'Efficient detection of fake Twitter followers", Decision Support Systems 80:56-71, '
+    "2015. Distributed by the Bot Repository (OSoMe, Indiana University)."
+)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -41,10 +43,12 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     data = load_dataset([args.data], args.cache)
     loaded = time.perf_counter()
-    print(f"loaded {len(data)} accounts ({int(data.y.sum())} inauthentic) "
-          f"in {loaded - started:.0f} s")
-    evaluation = cross_validate(data.X, data.y, data.keys, folds=5, seed=args.seed,
-                                context=data.context)
+    print(
+        f"loaded {len(data)} accounts ({int(data.y.sum())} inauthentic) in {loaded - started:.0f} s"
+    )
+    evaluation = cross_validate(
+        data.X, data.y, data.keys, folds=5, seed=args.seed, context=data.context
+    )
     print(render(evaluation))
     split = halves(data, seed=args.seed)
     print(render(split))
@@ -53,16 +57,19 @@ def main(argv: list[str] | None = None) -> dict:
     fit_s = time.perf_counter() - fit_started
     evaluation["published"] = PUBLISHED
     evaluation["halves"] = {k: v for k, v in split.items() if k != "calibration"}
-    model.card = build_card(model, data, ["cresci-2015 (tigerblood tabular layout)"],
-                            evaluation, CITATION)
+    model.card = build_card(
+        model, data, ["cresci-2015 (tigerblood tabular layout)"], evaluation, CITATION
+    )
     model.card["training_seconds"] = round(fit_s, 2)
     model.save(args.out)
     card_path(args.out).write_text(render_card(model.card), encoding="utf-8")
     # The shipped model must reproduce itself: same data and seed, same probabilities.
     again = LearnedModel.load(args.out).predict_proba(data.X)
     assert np.allclose(again, model.predict_proba(data.X)), "saved model does not round-trip"
-    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) and {card_path(args.out)}; "
-          f"final fit {fit_s:.1f} s")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) and {card_path(args.out)}; "
+        f"final fit {fit_s:.1f} s"
+    )
     if args.results:
         args.results.write_text(json.dumps(evaluation, indent=2), encoding="utf-8")
     return evaluation

@@ -1,0 +1,1 @@
+"""Helpers for testing tigerblood end to end: generated ground-truth scenarios."""
