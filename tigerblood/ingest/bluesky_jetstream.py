@@ -12,6 +12,7 @@ map (threadgates, blocks, lists, third-party lexicons...).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,10 +63,14 @@ class _UnknownFollowError(LookupError):
     """A follow delete whose create was not earlier in the same file: nothing to resolve it to."""
 
 
+class _DeferredUnfollowError(LookupError):
+    """A follow delete a chunk cannot resolve alone: the parent resolves it in file order."""
+
+
 class _Read:
     """The state of one pass over one file: buffers, follow index, merged accounts, counters."""
 
-    def __init__(self, source: str, stats: Counter[str]) -> None:
+    def __init__(self, source: str, stats: Counter[str], chunked: bool = False) -> None:
         self.source = source
         self.stats = stats
         self.posts: list[dict] = []
@@ -76,6 +81,26 @@ class _Read:
         # A follow delete carries only its rkey: remember (did, rkey) -> subject from creates.
         self.follow_subjects: dict[tuple[str, str], str] = {}
         self.skimmed: Counter[tuple[bytes, bytes]] = Counter()
+        # Reading one chunk of a file (bluesky_parallel): follow rkeys created in this chunk, and
+        # unfollows left for the parent as (follows index, quarantine index, did, rkey).
+        self.created: set[tuple[str, str]] | None = set() if chunked else None
+        self.pending: list[tuple[int, int, str, str]] = []
+
+    def feed(
+        self, lines: list[bytes], overlong: list[tuple[int, bytes]], lineno: int, limit: int
+    ) -> int:
+        """Route one batch of lines following line ``lineno``; return the last line's number."""
+        for index, head in overlong:
+            error = f"line longer than the {limit}-byte limit"
+            self.reject(lineno + index + 1, "line", error, head)
+        skim, event = self.skim, self.event
+        for line in lines:
+            lineno += 1
+            if line[:8] == b'{"did":"' and skim(line):
+                continue
+            if line:
+                event(lineno, line)
+        return lineno
 
     def skim(self, line: bytes) -> bool:
         """Count an unmapped commit from its bytes, without parsing it; False if not one.
@@ -185,6 +210,27 @@ class _Read:
         except _UnknownFollowError as exc:
             self.stats[key] -= 1
             self.reject(lineno, "commit.rkey", str(exc), line)
+        except _DeferredUnfollowError:
+            self.defer(lineno, line, did, time_us, rkey)
+
+    def defer(self, lineno: int, line: bytes, did: str, time_us: int, rkey: str) -> None:
+        """Hold both outcomes of an unfollow resolved later: its row and its quarantine row."""
+        self.pending.append((len(self.follows), len(self.quarantine), did, rkey))
+        self.follows.append(
+            {
+                "followee_id": None,
+                "created_at": time_us,
+                "action": "unfollow",
+                "platform": rec.PLATFORM,
+                "follower_id": did,
+                "observed_at": time_us,
+            }
+        )
+        error = f"{UNKNOWN_UNFOLLOW} (rkey {rkey})"
+        location = f"{self.source}:{lineno}"
+        self.quarantine.append(
+            model.quarantine_row(self.source, location, "commit.rkey", error, decode_raw(line))
+        )
 
     def record(
         self, did: str, time_us: int, collection: str, operation: str, rkey: str, record: object
@@ -208,6 +254,8 @@ class _Read:
         if operation == "delete":
             subject = self.follow_subjects.pop((did, rkey), None)
             if subject is None:
+                if self.created is not None and (did, rkey) not in self.created:
+                    raise _DeferredUnfollowError
                 raise _UnknownFollowError(f"{UNKNOWN_UNFOLLOW} (rkey {rkey})")
             row = {"followee_id": subject, "created_at": observed, "action": "unfollow"}
         else:
@@ -215,6 +263,8 @@ class _Read:
                 raise rec.RecordError("subject", "expected a DID string")
             subject = record["subject"]
             self.follow_subjects[(did, rkey)] = subject
+            if self.created is not None:
+                self.created.add((did, rkey))
             created = rec.parse_datetime(record.get("createdAt")) or observed
             row = {"followee_id": subject, "created_at": created, "action": "follow"}
         row.update(platform=rec.PLATFORM, follower_id=did, observed_at=observed)
@@ -235,6 +285,10 @@ class JetstreamAdapter(Adapter):
     description: ClassVar[str] = "Bluesky Jetstream events as JSON Lines (plain or zstd)"
     max_line_bytes: int = 1 << 20
     """No valid Bluesky record comes near 1 MiB (post text is capped at 3,000 bytes)."""
+    workers: int = min(2, os.cpu_count() or 1)
+    """Decoding processes for large files (1 reads in this process only)."""
+    parallel_bytes: int = 16 << 20
+    """Files at least this large (on disk) are decoded in :attr:`workers` processes."""
 
     def __init__(self) -> None:
         self.stats: Counter[str] = Counter()
@@ -249,21 +303,18 @@ class JetstreamAdapter(Adapter):
     def read(self, path: Path) -> Iterator[Batch]:
         """Yield posts and follows every 50k rows, accounts (merged per DID) at the end."""
         self.stats = Counter()
+        if self.workers > 1 and path.is_file() and path.stat().st_size >= self.parallel_bytes:
+            from tigerblood.ingest.bluesky_parallel import read_parallel
+
+            yield from read_parallel(path, self.stats, self.max_line_bytes, self.workers)
+            return
         state = _Read(str(path), self.stats)
-        posts, follows, skim, event = state.posts, state.follows, state.skim, state.event
+        posts, follows, feed, limit = state.posts, state.follows, state.feed, self.max_line_bytes
         lineno = 0
         with open_decompressed(path) as stream:
             try:
-                for lines, overlong in line_batches(stream, self.max_line_bytes):
-                    for index, head in overlong:
-                        error = f"line longer than the {self.max_line_bytes}-byte limit"
-                        state.reject(lineno + index + 1, "line", error, head)
-                    for line in lines:
-                        lineno += 1
-                        if line[:8] == b'{"did":"' and skim(line):
-                            continue
-                        if line:
-                            event(lineno, line)
+                for lines, overlong in line_batches(stream, limit):
+                    lineno = feed(lines, overlong, lineno, limit)
                     if len(posts) >= BATCH_ROWS or len(follows) >= BATCH_ROWS:
                         yield from full_batches(state.buffers)
             except READ_ERRORS as exc:

@@ -1,0 +1,188 @@
+"""Decode a large Jetstream capture in worker processes, with the same rows as one process.
+
+This process reads and decompresses the file and cuts it into line batches (so line numbers,
+over-long lines and a stream that breaks behave exactly as in :meth:`JetstreamAdapter.read`);
+workers parse each batch into Arrow tables. What depends on earlier lines is settled here, in
+file order: a worker resolves an unfollow only against follows created earlier in its own batch
+and leaves the rest (with both possible outcomes, the unfollow row and its quarantine row) for
+this process to resolve against every earlier batch; accounts are merged batch by batch.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing as mp
+from collections import Counter, deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+
+from tigerblood import model
+from tigerblood.ingest import bluesky_records as rec
+from tigerblood.ingest.base import Batch
+from tigerblood.ingest.bluesky_files import (
+    BATCH_ROWS,
+    READ_ERRORS,
+    all_batches,
+    line_batches,
+    open_decompressed,
+    to_table,
+)
+from tigerblood.ingest.bluesky_jetstream import _Read
+
+CHUNK_BYTES = 1 << 22
+"""Bytes read per line batch (one worker task)."""
+IN_FLIGHT = 3
+"""Batches queued per worker: enough to keep workers busy, few enough to bound memory."""
+
+_FOLLOW_DELETE = f"{rec.FOLLOW}/delete"
+
+
+def _decode(task: tuple[str, bytes, list[tuple[int, bytes]], int, int]) -> dict[str, Any]:
+    """Worker: one batch of lines (joined by newlines) -> tables and what is left to resolve."""
+    source, blob, overlong, lineno, limit = task
+    stats: Counter[str] = Counter()
+    state = _Read(source, stats, chunked=True)
+    if overlong:  # the head of one over-long line, cut by blocks() and sent alone
+        state.feed([b""], overlong, lineno, limit)
+    else:
+        for lines, too_long in line_batches(io.BytesIO(blob), limit, len(blob) + 1):
+            lineno = state.feed(lines, too_long, lineno, limit)
+    state.close()
+    return {
+        "posts": to_table("posts", state.posts) if state.posts else None,
+        "follows": to_table("follows", state.follows) if state.follows else None,
+        "quarantine": state.quarantine,
+        "accounts": state.accounts,
+        "stats": stats,
+        "pending": state.pending,
+        "created": state.created,
+        "subjects": state.follow_subjects,
+    }
+
+
+class _Merge:
+    """This process's side: resolve each worker result in file order and batch the tables."""
+
+    def __init__(self, stats: Counter[str]) -> None:
+        self.stats = stats
+        self.subjects: dict[tuple[str, str], str] = {}
+        self.accounts: dict[str, dict] = {}
+        self.quarantine: list[dict] = []
+        self.tables: dict[str, list[pa.Table]] = {"posts": [], "follows": []}
+
+    def add(self, result: dict[str, Any]) -> Iterator[Batch]:
+        self.stats.update(result["stats"])
+        subjects, accounts = self.subjects, self.accounts
+        quarantine, follows = result["quarantine"], result["follows"]
+        if result["pending"]:
+            follows, dropped = self.resolve(result["pending"], follows)
+            quarantine = [row for i, row in enumerate(quarantine) if i not in dropped]
+        for key in result["created"]:
+            subjects.pop(key, None)
+        subjects.update(result["subjects"])
+        self.quarantine.extend(quarantine)
+        merge = rec.merge_account
+        for did, row in result["accounts"].items():
+            if did not in accounts:
+                accounts[did] = row
+            elif len(row) > 2:  # more than platform and account_id, which never change
+                merge(accounts, row)
+        for name, table in (("posts", result["posts"]), ("follows", follows)):
+            if table is not None and table.num_rows:
+                tables = self.tables[name]
+                tables.append(table)
+                if sum(t.num_rows for t in tables) >= BATCH_ROWS:
+                    yield Batch(name, pa.concat_tables(tables))
+                    tables.clear()
+
+    def resolve(
+        self, pending: list[tuple[int, int, str, str]], follows: pa.Table
+    ) -> tuple[pa.Table, set[int]]:
+        """Settle unfollows against earlier batches: fill the followee, or keep the quarantine."""
+        followees = follows.column("followee_id").to_pylist()
+        keep = [True] * len(followees)
+        resolved: set[int] = set()
+        for follow_index, quarantine_index, did, rkey in pending:
+            subject = self.subjects.pop((did, rkey), None)
+            if subject is None:
+                keep[follow_index] = False
+                self.stats[_FOLLOW_DELETE] -= 1
+                self.stats["quarantined"] += 1
+            else:
+                followees[follow_index] = subject
+                resolved.add(quarantine_index)
+                if did not in self.accounts:
+                    self.accounts[did] = {"platform": rec.PLATFORM, "account_id": did}
+        column = follows.schema.get_field_index("followee_id")
+        field = follows.schema.field(column)
+        follows = follows.set_column(column, field, pa.array(followees, field.type))
+        if not all(keep):
+            follows = follows.filter(pa.array(keep))
+        return follows, resolved
+
+    def rest(self) -> Iterator[Batch]:
+        for name, tables in self.tables.items():
+            if tables:
+                yield Batch(name, pa.concat_tables(tables))
+        yield from all_batches({"quarantine": self.quarantine})
+        yield from all_batches({"accounts": list(self.accounts.values())})
+
+
+def blocks(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, list[tuple[int, bytes]]]]:
+    """Whole lines, about :data:`CHUNK_BYTES` at a time, each block ending in a newline.
+
+    Cutting at the last newline of each read costs a copy, not the per-line objects of a split.
+    A line over ``limit`` bytes still in progress at a cut is never held whole: it comes out on
+    its own as ``(b"", [(0, its first limit + 1 bytes)])``, as :func:`line_batches` reports it.
+    """
+    read = getattr(stream, "read1", stream.read)
+    carry = b""
+    skipping: bytes | None = None
+    while chunk := read(CHUNK_BYTES):
+        if skipping is not None:
+            end = chunk.find(b"\n") + 1
+            if not end:
+                continue  # still inside the over-long line
+            yield b"", [(0, skipping)]
+            skipping, chunk = None, chunk[end:]
+        cut = chunk.rfind(b"\n") + 1
+        if cut:
+            yield carry + chunk[:cut], []
+            carry = chunk[cut:]
+        else:
+            carry += chunk
+        if len(carry) > limit:
+            skipping, carry = carry[: limit + 1], b""
+    if skipping is not None:
+        yield b"", [(0, skipping)]
+    elif carry:
+        yield carry + b"\n", []
+
+
+def read_parallel(path: Path, stats: Counter[str], limit: int, workers: int) -> Iterator[Batch]:
+    """What :meth:`JetstreamAdapter.read` yields for ``path``, decoded in ``workers`` processes."""
+    source = str(path)
+    merge = _Merge(stats)
+    waiting: deque[Any] = deque()
+    lineno = 0
+    with mp.get_context("fork").Pool(workers) as pool, open_decompressed(path) as stream:
+        try:
+            for blob, overlong in blocks(stream, limit):
+                task = (source, blob, overlong, lineno, limit)
+                lineno += blob.count(b"\n") if blob else 1
+                waiting.append(pool.apply_async(_decode, (task,)))
+                while len(waiting) > IN_FLIGHT * workers:
+                    yield from merge.add(waiting.popleft().get())
+        except READ_ERRORS as exc:
+            while waiting:
+                yield from merge.add(waiting.popleft().get())
+            stats["quarantined"] += 1
+            error = f"stream ended unreadable: {exc}"
+            location = f"{source}:{lineno + 1}"
+            merge.quarantine.append(model.quarantine_row(source, location, "file", error, ""))
+        while waiting:
+            yield from merge.add(waiting.popleft().get())
+    yield from merge.rest()
