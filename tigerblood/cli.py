@@ -151,44 +151,48 @@ def pitch_command(
         err_console.print(f'{errors} rows not scored (see their "error" field)')
 
 
+ReportAccount = Annotated[str, typer.Argument(help="Handle, account id or platform:account_id.")]
+ReportSources = Annotated[list[Path] | None, typer.Argument(help="Files or folders to read.")]
+ReportDb = Annotated[Path | None, typer.Option(help="DuckDB file (kept; reused without sources).")]
+ReportOut = Annotated[
+    Path | None, typer.Option(help="HTML file (default <command>-<handle>.html).")
+]
+ReportJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+ReportLang = Annotated[str, typer.Option(help="Language: en or fr.")]
+
+
 @app.command("audit")
 def audit_cli(
-    account: Annotated[str, typer.Argument(help="Handle, account id or platform:account_id.")],
-    sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders to read.")] = None,
-    db: Annotated[
-        Path | None, typer.Option(help="DuckDB file (kept; reused without sources).")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="HTML file (default audit-<handle>.html).")
-    ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    lang: Annotated[str, typer.Option(help="Language: en or fr.")] = "en",
+    account: ReportAccount,
+    sources: ReportSources = None,
+    db: ReportDb = None,
+    out: ReportOut = None,
+    json: ReportJson = False,
+    lang: ReportLang = "en",
 ) -> None:
     """Audit an account's audience: how much of it is real."""
     from tigerblood.reports.commands import audit_command
 
-    code = audit_command(account, sources or [], db=db, out_html=out, as_json=json, lang=lang)
-    if code:
-        raise typer.Exit(code)
+    exit_with(audit_command(account, sources or [], db=db, out_html=out, as_json=json, lang=lang))
 
 
 @app.command("mirror")
 def mirror_cli(
-    account: Annotated[str, typer.Argument(help="Handle, account id or platform:account_id.")],
-    sources: Annotated[list[Path] | None, typer.Argument(help="Files or folders to read.")] = None,
-    db: Annotated[
-        Path | None, typer.Option(help="DuckDB file (kept; reused without sources).")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="HTML file (default mirror-<handle>.html).")
-    ] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    lang: Annotated[str, typer.Option(help="Language: en or fr.")] = "en",
+    account: ReportAccount,
+    sources: ReportSources = None,
+    db: ReportDb = None,
+    out: ReportOut = None,
+    json: ReportJson = False,
+    lang: ReportLang = "en",
 ) -> None:
     """How the detectors see an account: where it stands against genuine accounts."""
     from tigerblood.reports.commands import mirror_command
 
-    code = mirror_command(account, sources or [], db=db, out_html=out, as_json=json, lang=lang)
+    exit_with(mirror_command(account, sources or [], db=db, out_html=out, as_json=json, lang=lang))
+
+
+def exit_with(code: int) -> None:
+    """Leave with ``code`` when a command returned a failure code."""
     if code:
         raise typer.Exit(code)
 

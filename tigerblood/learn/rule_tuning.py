@@ -8,7 +8,6 @@ the half we report on never influenced a threshold. Run:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import yaml
 from tigerblood.detectors.registry import build_detectors
 from tigerblood.features.compute import compute_features
 from tigerblood.ingest.pipeline import ingest
+from tigerblood.learn.dataset import half_of
 from tigerblood.scan import run_detectors
 from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
 from tigerblood.store import Store
@@ -32,11 +32,6 @@ GRID: dict[str, dict[str, list[float]]] = {
         "min_score": [0.5, 0.6, 0.75],
     },
 }
-
-
-def split_half(account_id: str) -> int:
-    """0 or 1 by the first byte of sha256(account_id): stable across runs and machines."""
-    return hashlib.sha256(account_id.encode()).digest()[0] & 1
 
 
 def metrics(flagged: list[bool], labels: list[int]) -> dict[str, float]:
@@ -106,9 +101,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the tuned thresholds as YAML")
     args = parser.parse_args()
     features, labels = load_features(args.sources, args.db)
-    halves = pc.equal(
-        pa.array([split_half(a) for a in features.column("account_id").to_pylist()]), 0
-    )
+    halves = pc.equal(pa.array([half_of(a) for a in features.column("account_id").to_pylist()]), 0)
     train, test = features.filter(halves), features.filter(pc.invert(halves))
     report: dict[str, Any] = {"default_on_test_half": evaluate(test, labels, {})}
     config = tune(train, labels)
