@@ -66,6 +66,34 @@ FOLLOWS = pa.schema(
     ]
 )
 
+LIKES = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("account_id", pa.string()),
+        ("post_id", pa.string()),
+        ("post_account_id", pa.string()),
+        ("created_at", TIMESTAMP),
+        ("observed_at", TIMESTAMP),
+    ]
+)
+"""Who liked (favourited) which post. ``post_account_id`` is the liked post's author when the
+source names it (a Bluesky like's subject URI does; a Mastodon notification does): it is what lets
+an audit count the likes an account received from flagged accounts without holding the post."""
+
+ACCOUNT_SNAPSHOTS = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("account_id", pa.string()),
+        ("observed_at", TIMESTAMP),
+        ("followers_count", pa.int64()),
+        ("following_count", pa.int64()),
+        ("posts_count", pa.int64()),
+    ]
+)
+"""An account's counts as read at one moment. ``accounts`` keeps one profile per account; the
+snapshots keep every reading, so repeated collections show follower growth over time. The store
+derives them from every ``accounts`` row that has ``observed_at``: adapters need do nothing."""
+
 LABELS = pa.schema(
     [
         ("platform", pa.string()),
@@ -90,6 +118,8 @@ SCHEMAS: dict[str, pa.Schema] = {
     "accounts": ACCOUNTS,
     "posts": POSTS,
     "follows": FOLLOWS,
+    "likes": LIKES,
+    "account_snapshots": ACCOUNT_SNAPSHOTS,
     "labels": LABELS,
     "quarantine": QUARANTINE,
 }
@@ -99,6 +129,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "accounts": ("platform", "account_id"),
     "posts": ("platform", "post_id"),
     "follows": ("platform", "follower_id", "followee_id", "action"),
+    "likes": ("platform", "account_id", "post_id"),
+    "account_snapshots": ("platform", "account_id", "observed_at"),
     "labels": ("platform", "account_id"),
     "quarantine": ("source", "location", "field"),
 }

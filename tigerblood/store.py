@@ -56,6 +56,27 @@ class Store:
         if data.num_rows == 0:
             return 0
         data = model.conform(table, data)
+        if table == "accounts":
+            self._snapshot(data)
+        self._insert_new(table, data)
+        return data.num_rows
+
+    def _snapshot(self, accounts: pa.Table) -> None:
+        """Keep every dated reading of an account's counts, even when its profile is known."""
+        self.con.register("_readings", accounts)
+        try:
+            readings = self.con.sql(
+                "SELECT platform, account_id, observed_at, followers_count, following_count, "
+                "posts_count FROM _readings WHERE observed_at IS NOT NULL AND "
+                "coalesce(followers_count, following_count, posts_count) IS NOT NULL"
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("_readings")
+        self._insert_new("account_snapshots", readings)
+
+    def _insert_new(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
         key_cols = model.PRIMARY_KEYS[table]
         keys = ", ".join(key_cols)
         match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM i.{k}" for k in key_cols)
@@ -68,7 +89,6 @@ class Store:
             )
         finally:
             self.con.unregister("_incoming")
-        return data.num_rows
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
         """Run one statement to completion and return its rows (DuckDB 2 wants results drained)."""

@@ -24,11 +24,13 @@ from tigerblood.store import duck_type
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".csv.gz", ".csv", ".parquet", ".jsonl", ".jsonl.gz", ".ndjson")
-TABLES = ("accounts", "posts", "follows", "labels")
+TABLES = ("accounts", "posts", "follows", "likes", "account_snapshots", "labels")
 REQUIRED: dict[str, tuple[str, ...]] = {
     "accounts": ("account_id",),
     "posts": ("post_id", "account_id"),
     "follows": ("follower_id", "followee_id"),
+    "likes": ("account_id", "post_id"),
+    "account_snapshots": ("account_id", "observed_at"),
     "labels": ("account_id", "label"),
 }
 BATCH_ROWS = 100_000
