@@ -120,3 +120,58 @@ def write_audience(folder: Path) -> Path:
     _write(folder / "posts.csv", posts)
     _write(folder / "follows.csv", follows)
     return folder
+
+
+SNAPSHOT_DAYS = tuple(range(0, 49, 4))
+"""carol's follower count is read every 4 days from day 0 to day 48 (13 readings)."""
+PURGE_DAY = 46
+"""Between the readings of days 44 and 48 the platform removes 24 of carol's followers."""
+PURGED = 24
+
+
+def carol_follower_count(day: int) -> int:
+    """What carol's profile says at ``day``: 20 old followers plus every follow up to then,
+    minus the purge once it happened (the counts the tabular follows.csv implies)."""
+    cutoff = START + timedelta(days=day)
+    follows = sum(1 for d in genuine_follower_days() if START + timedelta(days=d - 1) <= cutoff)
+    follows += 20 if START + timedelta(days=BURST_DAY - 1) <= cutoff else 0
+    return 20 + follows - (PURGED if day >= PURGE_DAY else 0)
+
+
+def write_engagement(folder: Path) -> Path:
+    """The audience of :func:`write_audience`, plus likes of carol's posts and count readings.
+
+    Likes: spammy (3000) likes c0-c4, ten bought-looking fans (2000-2009) like c5 each and one
+    of them also likes a post of birder (not carol's: not counted), readers 1000-1004 like c1
+    with the author left blank (matched by carol's post id). Count readings: every 4 days, from
+    :func:`carol_follower_count`.
+    """
+    write_audience(folder)
+    likes = [like("3000", f"c{i}", "100", START + timedelta(days=20, hours=i)) for i in range(5)]
+    likes += [like(str(2000 + n), "c5", "100", START + timedelta(days=21)) for n in range(10)]
+    likes.append(like("2000", "m1", "4000", START + timedelta(days=22)))
+    likes += [like(str(1000 + n), "c1", "", START + timedelta(days=2 + n)) for n in range(5)]
+    _write(folder / "likes.csv", likes)
+    snapshots = [
+        {
+            "platform": "twitter",
+            "account_id": "100",
+            "observed_at": ts(START + timedelta(days=day)),
+            "followers_count": carol_follower_count(day),
+            "following_count": 50,
+            "posts_count": 30,
+        }
+        for day in SNAPSHOT_DAYS
+    ]
+    _write(folder / "account_snapshots.csv", snapshots)
+    return folder
+
+
+def like(account_id: str, post_id: str, author: str, when: datetime) -> dict:
+    return {
+        "platform": "twitter",
+        "account_id": account_id,
+        "post_id": post_id,
+        "post_account_id": author,
+        "created_at": ts(when),
+    }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report_support import HOSTILE, write_audience
+from tests.report_support import HOSTILE, write_audience, write_engagement
 from tigerblood.ingest.pipeline import ingest
 from tigerblood.reports.audit import audit
 from tigerblood.reports.i18n import get_lang
@@ -62,7 +62,11 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     store = Store()
     ingest([write_audience(folder / "data")], store)
     carol, spammy = audit(store, "carol"), mirror(store, "spammy")
+    engaged = Store()
+    ingest([write_engagement(folder / "engagement")], engaged)
     pages = {
+        "engagement-en": audit_html(audit(engaged, "carol")),
+        "engagement-fr": audit_html(audit(engaged, "carol"), get_lang("fr")),
         "audit-en": audit_html(carol),
         "audit-fr": audit_html(carol, get_lang("fr")),
         "mirror-en": mirror_html(spammy),
@@ -89,6 +93,8 @@ def open_page(browser, path: Path, events: list[str], viewport: dict | None = No
     [
         ("audit-en", ["Audience audit: @carol", "67/100", "Follower growth", "bought audience"]),
         ("audit-fr", ["Audit d'audience", "Croissance des abonnés", "audience achetée"]),
+        ("engagement-en", ["Likes from flagged accounts", "Follower count over time", "jump"]),
+        ("engagement-fr", ["J'aime venant de comptes signalés", "bond", "chute"]),
         ("mirror-en", ["Mirror: @spammy", "100% of your replies carry a link", HOSTILE]),
         ("mirror-fr", ["Miroir", "de vos réponses contiennent un lien", HOSTILE]),
     ],
@@ -117,7 +123,21 @@ def test_a_number_expands_to_the_accounts_behind_it(browser, reports):
     assert events == []
 
 
-@pytest.mark.parametrize("name", ["audit-en", "mirror-fr"])
+def test_likes_and_count_jumps_expand_to_the_accounts_behind_them(browser, reports):
+    events: list[str] = []
+    page = open_page(browser, reports["engagement-en"], events)
+    likes = page.inner_text("#flagged-likes")
+    assert "@spammy" in likes and "@fan0x" in likes and "Bird note 0" in likes
+    page.locator("a[href='#count-anomaly-1']").first.click()
+    jumped = page.locator("#count-anomaly-1-accounts li").first
+    assert not jumped.is_visible()
+    page.locator("#count-anomaly-1-accounts summary").click()
+    assert jumped.is_visible() and "@" in jumped.inner_text()
+    page.close()
+    assert events == []
+
+
+@pytest.mark.parametrize("name", ["audit-en", "engagement-en", "mirror-fr"])
 def test_reports_fit_a_phone_screen(browser, reports, tmp_path, name):
     events: list[str] = []
     page = open_page(browser, reports[name], events, viewport=PHONE)

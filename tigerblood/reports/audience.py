@@ -1,5 +1,6 @@
-"""Who makes up an account's audience: its followers, and the accounts that reply to it or
-mention it, each with its verdict. Two queries, whatever the audience size.
+"""Who makes up an account's audience: its followers, the accounts that reply to it or mention
+it, and the accounts that like its posts, each with its verdict. One query per role, whatever the
+audience size.
 
 A follow later undone (an ``unfollow`` event after it) does not count. Replies are matched on the
 account id or the handle, because research CSVs only keep the handle a reply opened with.
@@ -7,6 +8,7 @@ account id or the handle, because research CSVs only keep the handle a reply ope
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +79,25 @@ ORDER BY p.account_id, p.created_at, p.post_id
 """
 
 
+LIKES_SQL = f"""
+WITH l AS (
+    SELECT platform, account_id, post_id, created_at
+    FROM likes
+    WHERE platform = $platform AND account_id <> $id AND (
+        post_account_id = $id
+        OR post_id IN (SELECT post_id FROM posts WHERE platform = $platform AND account_id = $id))
+)
+SELECT l.platform, l.account_id, coalesce(v.handle, a.handle) AS handle, l.post_id,
+       l.created_at, p.text, {_VERDICT_COLS}
+FROM l LEFT JOIN posts p USING (platform, post_id)
+       LEFT JOIN verdicts v ON v.platform = l.platform AND v.account_id = l.account_id
+       LEFT JOIN accounts a ON a.platform = l.platform AND a.account_id = l.account_id
+ORDER BY l.account_id, l.created_at NULLS LAST, l.post_id
+"""
+"""A like counts when it names the target as the liked post's author, or when the liked post is
+one of the target's stored posts (sources that give only the post id)."""
+
+
 def _params(target: Target, with_handle: bool = True) -> dict[str, Any]:
     params: dict[str, Any] = {"platform": target.platform, "id": target.account_id}
     if with_handle:
@@ -116,18 +137,32 @@ def followers(store: Store, target: Target) -> list[Member]:
 def repliers(store: Store, target: Target) -> list[Member]:
     """Accounts that replied to or mentioned ``target``, each with the posts that did."""
     rows = _rows(store, REPLIES_SQL, _params(target))
+    return _grouped(rows, lambda row: "reply" if row["is_reply"] else "mention")
+
+
+def likers(store: Store, target: Target) -> list[Member]:
+    """Accounts that liked posts of ``target``; each member's ``posts`` are the posts it liked
+    (``kind`` "like", the text when the liked post is stored, ``created_at`` of the like)."""
+    rows = _rows(store, LIKES_SQL, _params(target, with_handle=False))
+    return _grouped(rows, lambda row: "like")
+
+
+def _grouped(rows: list[dict[str, Any]], kind: Callable[[dict[str, Any]], str]) -> list[Member]:
+    """One member per account, holding every post row that put it in the audience."""
     members: dict[str, Member] = {}
     for row in rows:
         member = members.get(row["account_id"])
         if member is None:
             member = members[row["account_id"]] = _member(row)
-        text = row["text"] or ""
+        text = row["text"]
+        if text is not None and len(text) > TEXT_LIMIT:
+            text = text[:TEXT_LIMIT] + "…"
         member.posts.append(
             {
                 "post_id": row["post_id"],
-                "kind": "reply" if row["is_reply"] else "mention",
+                "kind": kind(row),
                 "created_at": row["created_at"].isoformat() if row["created_at"] else None,
-                "text": text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…",
+                "text": text,
             }
         )
     return list(members.values())

@@ -1,13 +1,14 @@
 """The audience audit: how much of an account's audience, and of who replies to it, is real.
 
 A record follower count says nothing about credibility; this report says how many of those
-followers, repliers and mentioners tigerblood flags, with which patterns, and when they came.
+followers, repliers, mentioners and likers tigerblood flags, with which patterns, and when the
+followers came (from follow dates, and from the follower count read at several moments).
 Definitions (quality score, bursts, sampling) are in ``docs/reports.md``. Example::
 
     store = Store()
     ingest([Path("examples/cresci-2015-sample")], store)
     report = audit(store, "uscitedentro")   # judges the store first if needed
-    report.quality, report.followers.flagged, report.growth.bursts
+    report.quality, report.followers.flagged, report.growth.bursts, report.likers.flagged
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tigerblood.reports.audience import Member, followers, repliers
+from tigerblood.reports.audience import Member, followers, likers, repliers
+from tigerblood.reports.count_growth import CountGrowth, count_growth, readings
 from tigerblood.reports.growth import Growth, growth
 from tigerblood.reports.stats import wilson
 from tigerblood.reports.target import Target, ensure_judged, resolve
@@ -29,7 +31,7 @@ class AccountNotFoundError(LookupError):
 
 @dataclass
 class Group:
-    """Followers, or repliers and mentioners: who they are and how many are flagged."""
+    """Followers, repliers and mentioners, or likers: who they are and how many are flagged."""
 
     members: list[Member]
     judged: int
@@ -68,6 +70,10 @@ class AuditReport:
     flagged_posts: list[dict[str, Any]]
     posts_received: int
     growth: Growth
+    likers: Group
+    flagged_likes: list[dict[str, Any]]
+    likes_received: int
+    count_growth: CountGrowth
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -78,7 +84,7 @@ class AuditReport:
 
 
 def quality_score(groups: list[Group]) -> tuple[float | None, tuple[float, float] | None]:
-    """100 × share of judged followers and repliers not flagged, each role counted once.
+    """100 × share of judged followers, repliers and likers not flagged, each role counted once.
 
     An account that both follows and replies counts twice (once per role). The interval is the
     Wilson 95 % interval on the flagged share, mapped onto the score.
@@ -102,14 +108,10 @@ def audit(store: Store, account: str) -> AuditReport:
         raise AccountNotFoundError(account)
     fol = Group.of(followers(store, target))
     rep = Group.of(repliers(store, target))
-    quality, interval = quality_score([fol, rep])
-    declared = target.followers_count
-    flagged_posts = [
-        {"account_id": m.account_id, "handle": m.handle, "patterns": m.patterns, **post}
-        for m in rep.members
-        if m.flagged
-        for post in m.posts
-    ]
+    lik = Group.of(likers(store, target))
+    quality, interval = quality_score([fol, rep, lik])
+    points = readings(store, target)  # the latest reading beats the first profile stored
+    declared = points[-1][1] if points else target.followers_count
     notes = []
     if not fol.members:
         notes.append("no_followers_observed")
@@ -123,8 +125,22 @@ def audit(store: Store, account: str) -> AuditReport:
         quality_interval=interval,
         declared_followers=declared,
         is_sample=declared is not None and declared > len(fol.members) > 0,
-        flagged_posts=flagged_posts,
+        flagged_posts=_flagged_posts(rep),
         posts_received=sum(len(m.posts) for m in rep.members),
         growth=growth(fol.members),
+        likers=lik,
+        flagged_likes=_flagged_posts(lik),
+        likes_received=sum(len(m.posts) for m in lik.members),
+        count_growth=count_growth(points, fol.members),
         notes=notes,
     )
+
+
+def _flagged_posts(group: Group) -> list[dict[str, Any]]:
+    """Every post (reply, mention or like) that came from a flagged member, with who sent it."""
+    return [
+        {"account_id": m.account_id, "handle": m.handle, "patterns": m.patterns, **post}
+        for m in group.members
+        if m.flagged
+        for post in m.posts
+    ]

@@ -161,4 +161,6 @@ SIGNAL_STATUS = {
     "unknown": N_("not measurable"),
 }
 
-POST_KINDS = {"reply": N_("reply"), "mention": N_("mention")}
+ANOMALY_KINDS = {"jump": N_("jump"), "drop": N_("drop")}
+
+POST_KINDS = {"reply": N_("reply"), "mention": N_("mention"), "like": N_("like")}

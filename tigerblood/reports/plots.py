@@ -8,6 +8,7 @@ stand behind it, a link to the list of them.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -165,3 +166,52 @@ def strip(result: Any) -> dict[str, Any] | None:
         "thresholds": [{"x": axis(s.threshold), "s": s} for s in result.signals],
         "ticks": axis.ticks(),
     }
+
+
+def count_line(points: list[dict], intervals: list[Any]) -> dict[str, Any]:
+    """The follower count at each reading as a line on a time axis; anomalous intervals banded
+    (jumps red, drops amber), each band linking to its row in the table below the chart."""
+    chart: dict[str, Any] = {"width": WIDTH, "height": HEIGHT, "path": "", "dots": [], "bands": []}
+    if len(points) < 2:
+        return {**chart, "ticks": [], "labels": []}
+    times = [dt.datetime.fromisoformat(p["at"]).timestamp() for p in points]
+    counts = [p["followers"] for p in points]
+    t0, t1 = times[0], times[-1]
+    lo, hi = min(counts), max(counts)
+    if hi == lo:
+        lo, hi = max(lo - 1, 0), hi + 1
+    plot_w, plot_h = WIDTH - LEFT - RIGHT - 14, HEIGHT - TOP - BOTTOM
+
+    def x(t: float) -> float:
+        return round(LEFT + 14 + plot_w * (t - t0) / ((t1 - t0) or 1), 2)
+
+    def y(c: float) -> float:
+        return round(TOP + plot_h - plot_h * (c - lo) / (hi - lo), 2)
+
+    xy = [(x(t), y(c)) for t, c in zip(times, counts, strict=True)]
+    chart["path"] = "M" + " L".join(f"{a} {b}" for a, b in xy)
+    chart["dots"] = [
+        {"x": a, "y": b, "at": p["at"], "followers": p["followers"]}
+        for (a, b), p in zip(xy, points, strict=True)
+    ]
+    for n, item in enumerate([i for i in intervals if i.anomaly], start=1):
+        a = x(dt.datetime.fromisoformat(item.start).timestamp())
+        b = x(dt.datetime.fromisoformat(item.end).timestamp())
+        chart["bands"].append(
+            {
+                "x": a,
+                "w": max(round(b - a, 2), 4),
+                "y": TOP,
+                "h": plot_h,
+                "n": n,
+                "kind": item.anomaly,
+                "anchor": f"count-anomaly-{n}",
+            }
+        )
+    chart["ticks"] = [{"y": y(v), "v": v} for v in sorted({lo, (lo + hi) // 2, hi})]
+    picks = sorted({0, len(points) - 1})
+    chart["labels"] = [
+        {"x": xy[i][0], "day": points[i]["at"][:10], "anchor": "start" if i == 0 else "end"}
+        for i in picks
+    ]
+    return chart

@@ -19,12 +19,14 @@ from tigerblood.features.compute import DESCRIPTIONS
 from tigerblood.reports import plots
 from tigerblood.reports.audit import AuditReport
 from tigerblood.reports.behaviours import (
+    ANOMALY_KINDS,
     BURST_KINDS,
     PATTERNS,
     POST_KINDS,
     SIGNAL_STATUS,
     STANDING,
 )
+from tigerblood.reports.count_growth import MIN_INTERVALS
 from tigerblood.reports.growth import K
 from tigerblood.reports.i18n import Lang, get_lang
 from tigerblood.reports.mirror import BehaviourResult, MirrorReport, fmt, rank
@@ -70,7 +72,8 @@ def _common(lang: Lang) -> dict[str, Any]:
 def audit_lists(report: AuditReport) -> dict[str, dict[str, Any]]:
     """Per group, the accounts behind each number (all, flagged, per pattern, ok, unjudged)."""
     out: dict[str, dict[str, Any]] = {}
-    for name, group in (("followers", report.followers), ("repliers", report.repliers)):
+    groups = (("followers", report.followers), ("repliers", report.repliers))
+    for name, group in (*groups, ("likers", report.likers)):
         flagged = [m for m in group.members if m.flagged]
         by_pattern = {
             p: [m for m in flagged if p in (m.patterns or ["unspecified"])] for p in group.patterns
@@ -128,10 +131,15 @@ def audit_html(report: AuditReport, lang: Lang | None = None) -> str:
             r=report,
             g=report.growth,
             k=K,
+            anomalies=ANOMALY_KINDS,
+            min_intervals=MIN_INTERVALS,
             chart=plots.growth(report.growth.days, report.growth.bursts),
             lists=lists,
             fbars=_bars(lang, "followers", lists["followers"]),
             rbars=_bars(lang, "repliers", lists["repliers"]),
+            lbars=_bars(lang, "likers", lists["likers"]),
+            cg=report.count_growth,
+            count_chart=plots.count_line(report.count_growth.points, report.count_growth.intervals),
             members_of=lambda ids: [members[i] for i in ids],
         )
     )
