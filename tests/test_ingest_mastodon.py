@@ -105,6 +105,34 @@ def test_when_the_collected_layout_says_whose_lists_then_follows_point_the_right
     assert {f["observed_at"].isoformat() for f in out["follows"]} == {"2024-11-03T12:00:00+00:00"}
 
 
+def test_when_notifications_say_favourite_then_each_becomes_a_like_of_the_users_post() -> None:
+    raw = json.loads((FIXTURES / "notifications.json").read_text())
+    out = read_all(MastodonAdapter(), FIXTURES / "notifications.json")
+    favourites = [n for n in raw if n["type"] == "favourite"]
+    expected = {
+        (q(n["account"]["id"]), q(n["status"]["id"]), q(n["status"]["account"]["id"]))
+        for n in favourites
+    }
+    got = {(lk["account_id"], lk["post_id"], lk["post_account_id"]) for lk in out["likes"]}
+    assert got == expected and len(out["likes"]) == len(favourites)
+    assert {lk["created_at"].isoformat()[:19] for lk in out["likes"]} == {
+        n["created_at"][:19] for n in favourites
+    }
+    assert ids(out["accounts"], "account_id") >= {q(n["account"]["id"]) for n in raw}
+    assert "quarantine" not in out
+
+
+def test_when_the_favourited_by_layout_is_read_then_it_says_whose_post_was_liked() -> None:
+    raw = json.loads((FIXTURES / "favourited_by.json").read_text())
+    out = read_all(MastodonAdapter(), FIXTURES / "favourited_by.json")
+    author = q(raw["status"]["account"]["id"])
+    assert {(lk["account_id"], lk["post_id"], lk["post_account_id"]) for lk in out["likes"]} == {
+        (q(a["id"]), q(raw["status"]["id"]), author) for a in raw["favourited_by"]
+    }
+    assert all(lk["created_at"] is None for lk in out["likes"])  # the endpoint gives no time
+    assert {lk["observed_at"].isoformat() for lk in out["likes"]} == {"2024-11-03T08:00:00+00:00"}
+
+
 def test_when_a_context_starts_at_a_top_level_post_then_every_status_gets_that_root() -> None:
     raw = json.loads((FIXTURES / "context.json").read_text())
     out = read_all(MastodonAdapter(), FIXTURES / "context.json")

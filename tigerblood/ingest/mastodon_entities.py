@@ -81,6 +81,7 @@ _NESTED_KEYS = (
     "status",
     "last_status",
     "payload",
+    "favourited_by",
 )
 
 
@@ -93,6 +94,8 @@ def kind(obj: object) -> str:
         return "event"
     if "ancestors" in keys or "descendants" in keys:
         return "context"
+    if "favourited_by" in keys and "status" in keys:
+        return "favourites"
     if "account" in keys and ("followers" in keys or "following" in keys):
         return "graph"
     if "acct" in keys and "username" in keys:
@@ -133,9 +136,9 @@ class MastodonMapper:
         elif found == "graph":
             self.graph(obj)
         elif found == "notification":
-            self.account(obj["account"])
-            if isinstance(obj.get("status"), dict):
-                self.status(obj["status"])
+            self.notification(obj)
+        elif found == "favourites":
+            self.favourites(obj)
         elif found == "conversation":
             self.entity(obj.get("accounts") or [])
             if isinstance(obj.get("last_status"), dict):
@@ -232,6 +235,54 @@ class MastodonMapper:
             },
         )
         return post_id
+
+    def notification(self, n: dict) -> None:
+        """A Notification: its account, its status, and for ``favourite`` the like itself
+        (the notified user is the status's author, so the like names whose post it was)."""
+        liker = self.account(n["account"])
+        if not isinstance(n.get("status"), dict):
+            return
+        post_id = self.status(n["status"])
+        if n.get("type") == "favourite":
+            when = self.rows.when(n.get("created_at"), "created_at")
+            self.like(liker, post_id, self.qualify(n["status"]["account"].get("id"), "id"), when)
+
+    def favourites(self, obj: dict) -> None:
+        """tigerblood's collected layout for ``/api/v1/statuses/:id/favourited_by``:
+        ``{"instance", "observed_at", "status", "favourited_by": [Account]}``. The endpoint
+        gives no time of each favourite, so ``created_at`` stays null."""
+        observed = self.rows.when(obj.get("observed_at"), "observed_at")
+        status = obj["status"]
+        if not isinstance(status, dict):
+            raise RecordError("status", "favourites layout without its Status")
+        post_id = self.status(status)
+        author = self.qualify(as_dict(status.get("account")).get("id"), "status.account.id")
+        for other in obj.get("favourited_by") or []:
+            if not isinstance(other, dict):
+                self.rows.quarantine("favourited_by", "expected an Account object", other)
+                continue
+            self.like(self.account(other, observed), post_id, author, None, observed)
+
+    def like(
+        self,
+        liker: str,
+        post_id: str,
+        author: str | None,
+        when: datetime | None,
+        observed: datetime | None = None,
+    ) -> None:
+        """One ``likes`` row."""
+        self.rows.add(
+            "likes",
+            {
+                "platform": PLATFORM,
+                "account_id": liker,
+                "post_id": post_id,
+                "post_account_id": author,
+                "created_at": when,
+                "observed_at": observed,
+            },
+        )
 
     def context(self, obj: dict) -> None:
         """A thread (``/api/v1/statuses/:id/context``): its root is known when the first

@@ -161,6 +161,6 @@ SIGNAL_STATUS = {
     "unknown": N_("not measurable"),
 }
 
-ANOMALY_KINDS = {"jump": N_("jump"), "drop": N_("drop")}
+ANOMALY_KINDS = {"jump": N_("follower jump"), "drop": N_("follower drop")}
 
 POST_KINDS = {"reply": N_("reply"), "mention": N_("mention"), "like": N_("like")}

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tigerblood.reports.audit import AuditReport
-from tigerblood.reports.behaviours import BURST_KINDS, PATTERNS, STANDING
+from tigerblood.reports.behaviours import ANOMALY_KINDS, BURST_KINDS, PATTERNS, STANDING
 from tigerblood.reports.i18n import Lang
 from tigerblood.reports.mirror import MirrorReport, fmt, rank
 
@@ -43,11 +43,23 @@ def audit_summary(report: AuditReport, lang: Lang, console: Console) -> None:
         table.add_row(f"  {escape(_(PATTERNS.get(pattern, pattern)))}", lang.num(n))
     posts = lang.num(len(report.flagged_posts))
     table.add_row(_("Replies and mentions from flagged accounts"), posts)
+    if report.likes_received:
+        likes = lang.num(len(report.flagged_likes))
+        table.add_row(
+            _("Likes from flagged accounts"),
+            f"{likes} / {lang.num(report.likes_received)}",
+        )
     for n, burst in enumerate(report.growth.bursts, start=1):
         table.add_row(
             _("Burst %(n)s") % {"n": n},
             f"{lang.day(burst.start)}: {lang.num(burst.new_followers)} · "
             f"{lang.pct(burst.flagged_share)} · {_(BURST_KINDS[burst.kind])}",
+        )
+    for item in report.count_growth.anomalies:
+        table.add_row(
+            escape(_(ANOMALY_KINDS[item.anomaly])),
+            f"{lang.day(item.start[:10])}–{lang.day(item.end[:10])}: "
+            f"{lang.num(item.before)} → {lang.num(item.after)}",
         )
     console.print(table)
     if "no_followers_observed" in report.notes:
