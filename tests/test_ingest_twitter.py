@@ -71,6 +71,9 @@ def check_archive(out: dict) -> None:
     assert account["observed_at"].isoformat() == "2024-11-03T12:00:00+00:00"
     assert account["has_avatar"] is True and account["verified"] is False
     assert account["profile_urls"] == ["https://t.co/Qx1aBcD2eF"]
+    liked = [e["like"]["tweetId"] for e in js(ARCHIVE / "data/like.js")]
+    assert [(lk["account_id"], lk["post_id"]) for lk in out["likes"]] == [(OWNER, t) for t in liked]
+    assert all(lk["post_account_id"] is None and lk["created_at"] is None for lk in out["likes"])
 
 
 def test_when_an_unzipped_archive_is_read_then_counts_match_its_js_files() -> None:

@@ -7,7 +7,9 @@ assignment (``window.YTD.tweets.part0 = [ ... ]``) with numbers written as strin
 
 Read: ``account.js`` (id, handle, name, creation time), ``profile.js`` (bio, website, avatar),
 ``verified.js``, ``tweets.js``/``tweet.js`` and their ``-partN`` splits, ``follower.js`` and
-``following.js``, and ``manifest.js`` (generation date, used as ``observed_at``). Zip limits are
+``following.js``, ``like.js`` (the owner's own likes: the liked tweet's id, and text, but neither
+its author nor the time of the like), and ``manifest.js`` (generation date, used as
+``observed_at``). Zip limits are
 in :mod:`safezip`. See docs/sources/twitter.md for what the archive does not hold.
 """
 
@@ -149,6 +151,8 @@ class _ArchiveReader:
         for name, key in (("data/follower.js", "follower"), ("data/following.js", "following")):
             counts[key] = self.follows(name, key, owner, account.get("observed_at"))
             yield from rows.ready()
+        self.likes(owner, account.get("observed_at"))
+        yield from rows.ready()
         if self.complete:  # whole lists of a full archive: their lengths are the counts
             account["followers_count"] = counts["follower"]
             account["following_count"] = counts["following"]
@@ -181,6 +185,27 @@ class _ArchiveReader:
         if not account.get("account_id"):
             raise SourceError(f"{rows.source}: no account id in data/account.js or manifest.js")
         return account["account_id"]
+
+    def likes(self, owner: str, observed: Any) -> None:
+        """like.js: tweets the owner liked. No author, no time: those columns stay null."""
+        rows = self.rows
+        for entry in self.each("data/like.js", "like"):
+            try:
+                tweet = rows.ident(entry.get("tweetId"), "tweetId")
+                if not tweet:
+                    raise RecordError("tweetId", "like without tweetId")
+            except RecordError as exc:
+                rows.quarantine(exc.field, str(exc), entry)
+                continue
+            rows.add(
+                "likes",
+                {
+                    "platform": PLATFORM,
+                    "account_id": owner,
+                    "post_id": tweet,
+                    "observed_at": observed,
+                },
+            )
 
     def follows(self, name: str, key: str, owner: str, observed: Any) -> int | None:
         """follower.js: they follow the owner; following.js: the owner follows them.
