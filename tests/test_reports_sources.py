@@ -42,3 +42,24 @@ def test_report_runs_on_every_source(
     assert report, f"{command} on {name} gave an empty report"
     page = html.read_text(encoding="utf-8")
     assert "<html" in page and "http://" not in page.split("<body", 1)[0]
+
+
+def test_mastodon_audit_counts_favourites_once_whatever_the_source(tmp_path: Path) -> None:
+    # notifications.json and favourited_by.json both report deals_bot's and bob's favourites
+    # of alice's status 113400000000000001: two likes, not four.
+    done = tigerblood(
+        "audit",
+        "alice@mastodon.social",
+        str(DATA / "mastodon"),
+        "--json",
+        "--out",
+        str(tmp_path / "a.html"),
+    )
+    assert done.returncode == 0, done.stderr
+    report = orjson.loads(done.stdout)
+    assert report["likes_received"] == 2
+    likers = {m["handle"] for m in report["likers"]["members"]}
+    assert likers == {"deals_bot@mastodon.social", "bob@fosstodon.org"}
+    assert {p["post_id"] for m in report["likers"]["members"] for p in m["posts"]} == {
+        "113400000000000001@mastodon.social"
+    }
