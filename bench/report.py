@@ -2,7 +2,9 @@
 
 The data is generated (tabular layout, seeded): 10,000 followers over 180 days, 30% of them
 bought-looking (follow hundreds, followed by few, never post) with most arriving in one burst,
-a genuine burst of 800 on another day, 5 posts per genuine follower, 600 replies to the account.
+a genuine burst of 800 on another day, 5 posts per genuine follower, 600 replies to the account,
+about 2 likes of the account's posts per follower, and a reading of its follower count every
+6 days (the cumulative follows).
 Timed in this run: `judge(store)` (features, detectors, learned model, verdicts: the baseline
 every report needs, done once per store), then the audit and the mirror, each built and rendered
 to HTML and to JSON.
@@ -93,6 +95,28 @@ def generate(folder: Path, followers: int, seed: int = 7) -> None:
         }
     )
     pcsv.write_csv(posts, folder / "posts.csv")
+    own = [f"p{i}" for i, a in enumerate(authors) if a == 1]
+    per = rng.poisson(2, followers)
+    likers = np.repeat(ids, per)
+    likes = pa.table(
+        {
+            "platform": ["twitter"] * len(likers),
+            "account_id": list(map(str, likers)),
+            "post_id": list(rng.choice(own, len(likers))),
+            "post_account_id": ["1"] * len(likers),
+        }
+    )
+    pcsv.write_csv(likes, folder / "likes.csv")
+    readings = np.arange(0, 181, 6)
+    snapshots = pa.table(
+        {
+            "platform": ["twitter"] * len(readings),
+            "account_id": ["1"] * len(readings),
+            "observed_at": _ts(readings * 86_400),
+            "followers_count": [2_000 + int((day < d).sum()) for d in readings],
+        }
+    )
+    pcsv.write_csv(snapshots, folder / "account_snapshots.csv")
 
 
 def timed(label: str, fn, *args):
@@ -137,6 +161,8 @@ def main() -> None:
     print(
         f"audit: {len(report.followers.members):,} followers, "
         f"{len(report.growth.bursts)} bursts {[b.kind for b in report.growth.bursts]}, "
+        f"{report.likes_received:,} likes ({len(report.flagged_likes):,} flagged), "
+        f"count anomalies {[(i.anomaly, i.kind) for i in report.count_growth.anomalies]}, "
         f"HTML {len(html) / 1e6:.1f} MB; mirror HTML {len(mhtml) / 1e3:.0f} kB"
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
