@@ -23,16 +23,18 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tigerblood.ingest import bluesky_files, bluesky_records
+from tigerblood.ingest import bluesky_columns, bluesky_files, bluesky_jetstream, bluesky_records
 from tigerblood.ingest.bluesky_appview import AppViewAdapter
+from tigerblood.ingest.bluesky_columns import Times, to_micros
 from tigerblood.ingest.bluesky_files import line_batches
 from tigerblood.ingest.bluesky_jetstream import UNKNOWN_UNFOLLOW, JetstreamAdapter
 
 DATA = Path(__file__).parent / "data" / "bluesky"
 JETSTREAM = DATA / "jetstream.jsonl"
-POST, REPOST, FOLLOW, PROFILE = (
+POST, REPOST, LIKE, FOLLOW, PROFILE = (
     "app.bsky.feed.post",
     "app.bsky.feed.repost",
+    "app.bsky.feed.like",
     "app.bsky.graph.follow",
     "app.bsky.actor.profile",
 )
@@ -76,9 +78,22 @@ def post_links(record: dict) -> set[str]:
     return links
 
 
+def naive_like(did: str, record: dict) -> tuple | None:
+    """A like as (liker, post, post author), or None when it names no record."""
+    subject = record.get("subject")
+    uri = subject.get("uri") if isinstance(subject, dict) else None
+    if not isinstance(uri, str) or not uri.startswith("at://") or any(c.isspace() for c in uri):
+        return None
+    parts = uri[len("at://") :].split("/")
+    if len(parts) != 3 or not all(parts):
+        return None
+    return (did, uri, parts[0] if parts[0].startswith("did:") else None)
+
+
 def expected_jetstream(path: Path) -> dict:
     """What the fixture holds, by a plain reading of the lexicons."""
     posts, follows, replies, links, accounts, bad_lines = 0, 0, 0, 0, set(), set()
+    likes: list[tuple] = []
     follow_index: dict[tuple[str, str], str] = {}
     for number, event in raw_events(path):
         if event is None:
@@ -102,6 +117,13 @@ def expected_jetstream(path: Path) -> dict:
         elif where == (REPOST, "create"):
             posts += 1
             accounts.add(did)
+        elif where == (LIKE, "create"):
+            like = naive_like(did, record)
+            if like is None:
+                bad_lines.add(number)
+                continue
+            likes.append((*like, datetime.fromisoformat(record["createdAt"]).astimezone(UTC)))
+            accounts.add(did)
         elif commit["collection"] == FOLLOW and commit["operation"] != "delete":
             if not isinstance(record.get("subject"), str):
                 bad_lines.add(number)
@@ -119,6 +141,7 @@ def expected_jetstream(path: Path) -> dict:
             accounts.add(did)
     return {
         "posts": posts,
+        "likes": likes,
         "follows": follows,
         "replies": replies,
         "links": links,
@@ -141,6 +164,12 @@ def test_jetstream_round_trip_counts_match_the_raw_fixture(jetstream):
     assert len(posts) == expected["posts"]
     assert len(rows(jetstream, "follows")) == expected["follows"]
     assert len(rows(jetstream, "accounts")) == expected["accounts"]
+    likes = rows(jetstream, "likes")
+    assert len(likes) == len(expected["likes"]) > 0
+    assert [
+        (like["account_id"], like["post_id"], like["post_account_id"], like["created_at"])
+        for like in likes
+    ] == expected["likes"]
     assert sum(p["reply_to_post_id"] is not None for p in posts) == expected["replies"]
     assert sum(len(p["urls"]) for p in posts) == expected["links"]
 
@@ -156,6 +185,8 @@ def test_when_lines_are_bad_then_each_is_quarantined_with_its_line_and_the_run_c
     by_field = {q["field"]: q for q in quarantined}
     assert "commit.record.text" in by_field  # the wrong-type record
     assert "json" in by_field  # the truncated line
+    assert "commit.record.subject" in by_field  # a like without a strongRef subject
+    assert "commit.record.subject.uri" in by_field  # a like of a web URL
     last_post = rows(jetstream, "posts")[-1]
     assert last_post["text"] == "still here"  # written after every bad line
 
@@ -244,8 +275,8 @@ def test_what_the_model_cannot_hold_is_counted_not_dropped():
         if e and e["kind"] == "commit"
     )
     lost = adapter.unmapped()
+    assert "app.bsky.feed.like/create" not in lost  # likes are rows now
     for key in (
-        "app.bsky.feed.like/create",
         "app.bsky.feed.like/delete",
         "app.bsky.feed.post/delete",
         "app.bsky.feed.repost/delete",
@@ -598,6 +629,167 @@ def test_a_10_mb_appview_line_is_handled(tmp_path):
     assert max(len(p["text"] or "") for p in rows(tables, "posts")) == 10_000_000
 
 
-@pytest.mark.parametrize("module", [bluesky_records, bluesky_files])
+@pytest.mark.parametrize("module", [bluesky_records, bluesky_files, bluesky_columns])
 def test_the_documented_examples_run(module):
     assert doctest.testmod(module).failed == 0
+
+
+# ---------------------------------------------------------------- likes and the fast path
+
+times = st.datetimes(
+    min_value=datetime(2022, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+)
+created_at = st.one_of(
+    times.map(lambda when: when.isoformat(timespec="milliseconds").replace("+00:00", "Z")),
+    times.map(lambda when: when.isoformat()),
+    st.sampled_from(["2025-02-30T10:00:00.000Z", "2025-03-04T15:00:00.000", "", "0000"]),
+    st.text(max_size=30),
+)
+uris = st.one_of(
+    st.builds(lambda did, rkey: f"at://{did}/{POST}/{rkey}", dids, st.text(TID, min_size=1)),
+    st.sampled_from(
+        [
+            "at://alice.example.com/app.bsky.feed.post/3k",
+            "at://did:plc:x/app.bsky.feed.generator/art",
+            "at://did:plc:x",
+            "https://bsky.app/profile/x/post/3k",
+            "at://did:plc:x/app.bsky.feed.post/3k ",
+        ]
+    ),
+)
+
+
+def create_event(did: str, micros: int, collection: str, rkey: str, record: dict) -> dict:
+    return {
+        "did": did,
+        "time_us": micros,
+        "kind": "commit",
+        "commit": {
+            "rev": rkey,
+            "operation": "create",
+            "collection": collection,
+            "rkey": rkey,
+            "record": {"$type": collection, **record},
+            "cid": "bafyreib2rxk3rybk3aobmv5cjuql3bm2twh4jo5uxgf5wd3ptdtbdcqkd4",
+        },
+    }
+
+
+micros = st.integers(1_640_000_000_000_000, 1_900_000_000_000_000)
+rkeys = st.text(TID, min_size=13, max_size=13)
+like_events = st.builds(
+    lambda did, at, uri, when, rkey: create_event(
+        did, when, LIKE, rkey, {"createdAt": at, "subject": {"uri": uri, "cid": "bafyrei"}}
+    ),
+    dids,
+    created_at,
+    uris,
+    micros,
+    rkeys,
+)
+follow_events = st.builds(
+    lambda did, at, subject, when, rkey: create_event(
+        did, when, FOLLOW, rkey, {"createdAt": at, "subject": subject}
+    ),
+    dids,
+    created_at,
+    dids,
+    micros,
+    rkeys,
+)
+PATHS = [
+    ("did",),
+    ("time_us",),
+    ("kind",),
+    ("commit",),
+    ("commit", "operation"),
+    ("commit", "collection"),
+    ("commit", "rkey"),
+    ("commit", "record"),
+    ("commit", "record", "subject"),
+    ("commit", "record", "subject", "uri"),
+    ("commit", "record", "createdAt"),
+]
+json_values = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.text(max_size=10)
+    | st.just([])
+    | st.just({"uri": "at://did:plc:x/app.bsky.feed.post/3k"})
+)
+
+
+@st.composite
+def perturbed(draw: st.DrawFn) -> dict:
+    """A like or follow create, maybe with one field removed or given another JSON value."""
+    event = draw(like_events | follow_events)
+    if draw(st.booleans()):
+        *parents, last = draw(st.sampled_from(PATHS))
+        target = event
+        for key in parents:
+            target = target.get(key) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            if draw(st.booleans()):
+                target.pop(last, None)
+            else:
+                target[last] = draw(json_values)
+    return event
+
+
+def read_with(path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, dict]:
+    monkeypatch.setattr(bluesky_jetstream._Read, "fast", fast)
+    adapter = JetstreamAdapter()
+    tables = {name: table.to_pylist() for name, table in read_all(adapter, path).items()}
+    return tables, dict(adapter.stats)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=st.lists(perturbed(), max_size=25))
+def test_the_fast_path_gives_exactly_what_the_validated_path_gives(
+    tmp_path_factory, monkeypatch, events
+):
+    path = tmp_path_factory.mktemp("fast") / "events.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    with monkeypatch.context() as patch:
+        validated = read_with(path, False, patch)
+    with monkeypatch.context() as patch:
+        fast = read_with(path, True, patch)
+    assert fast == validated
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=st.lists(like_events, max_size=20))
+def test_every_like_event_becomes_one_like_row_or_one_quarantine_row(tmp_path_factory, events):
+    path = tmp_path_factory.mktemp("likes") / "likes.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    tables = read_all(JetstreamAdapter(), path)
+    expected = []
+    for event in events:
+        like = naive_like(event["did"], event["commit"]["record"])
+        if like is not None:
+            when = bluesky_records.parse_datetime(event["commit"]["record"]["createdAt"])
+            fallback = datetime.fromtimestamp(event["time_us"] // 1_000_000, UTC).replace(
+                microsecond=event["time_us"] % 1_000_000
+            )
+            expected.append((*like, fallback if when is None else when))
+    got = [
+        (r["account_id"], r["post_id"], r["post_account_id"], r["created_at"])
+        for r in rows(tables, "likes")
+    ]
+    assert got == expected
+    assert len(rows(tables, "quarantine")) == len(events) - len(expected)
+    assert all(r["observed_at"] is not None for r in rows(tables, "likes"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=created_at, also=created_at)
+def test_cached_times_agree_with_parse_datetime(value, also):
+    cache = Times()
+    for text in (value, also, value):  # the second reading of `value` may come from the cache
+        parsed = bluesky_records.parse_datetime(text)
+        assert cache.micros(text) == (None if parsed is None else to_micros(parsed))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 import pytest
 
@@ -12,6 +14,7 @@ from tigerblood.ingest.bluesky_jetstream import JetstreamAdapter
 from tigerblood.testing.scenarios import generate
 
 FIXTURE = Path(__file__).parent / "data" / "bluesky" / "jetstream.jsonl"
+LIKE_POST = "app.bsky.feed.post"
 
 
 def read_all(path: Path, workers: int) -> tuple[dict[str, list], dict, object]:
@@ -25,15 +28,45 @@ def read_all(path: Path, workers: int) -> tuple[dict[str, list], dict, object]:
     return rows, dict(adapter.stats), adapter.unmapped()
 
 
+def likes_and_follows(count: int, seed: int = 5) -> bytes:
+    """Jetstream like and follow creates, a tenth of them malformed, some follows undone."""
+    rng = random.Random(seed)
+    dids = [f"did:plc:{n:024d}" for n in range(50)]
+    lines = []
+    for n in range(count):
+        did, when = rng.choice(dids), 1_741_100_500_000_000 + n * 1000
+        created = f"2025-03-04T15:{n // 60000 % 60:02d}:{n // 1000 % 60:02d}.{n % 1000:03d}Z"
+        if rng.random() < 0.5:
+            author = rng.choice([*dids, "alice.example.com"])
+            subject: object = {"uri": f"at://{author}/{LIKE_POST}/{n}", "cid": "bafyrei"}
+            collection = "app.bsky.feed.like"
+        else:
+            subject, collection = rng.choice(dids), "app.bsky.graph.follow"
+        if rng.random() < 0.1:
+            subject = rng.choice([None, "https://example.org", {"uri": 7}, {"uri": "at://x"}])
+        record = {"$type": collection, "createdAt": created, "subject": subject}
+        commit = {"rev": "3l", "operation": "create", "collection": collection, "rkey": f"r{n}"}
+        if collection.endswith("follow") and rng.random() < 0.2:
+            commit["rkey"] = f"r{rng.randrange(n + 1)}"  # an unfollow, maybe of nothing here
+            commit["operation"] = "delete"
+        else:
+            commit["record"] = record
+        event = {"did": did, "time_us": when, "kind": "commit", "commit": commit}
+        lines.append(orjson.dumps(event))
+    return b"\n".join(lines) + b"\n"
+
+
 @pytest.fixture(scope="module")
 def mixed_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated scenario followed by the hand-built fixture (bad lines, unfollows, ...)."""
+    """A generated scenario, the hand-built fixture (bad lines, unfollows, likes...), then
+    generated likes and follows (malformed ones too) across many batches."""
     folder = tmp_path_factory.mktemp("jet")
     scenario = generate(folder / "scenario", seed=3)
     path = folder / "mixed.jsonl"
     with path.open("wb") as out:
         out.write(scenario.events.read_bytes())
         out.write(FIXTURE.read_bytes())
+        out.write(likes_and_follows(3000))
     return path
 
 
@@ -52,3 +85,4 @@ def test_parallel_reader_matches_the_single_process_reader(
         else:
             assert parallel[0][name] == rows, name
     assert single[0]["quarantine"], "the mixed file must exercise quarantine"
+    assert len(single[0]["likes"]) > 1000, "and likes, across many batches"

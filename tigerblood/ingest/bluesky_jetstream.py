@@ -1,13 +1,13 @@
-"""Bluesky Jetstream captures (JSON Lines, plain or zstd) -> posts, follows and accounts.
+"""Bluesky Jetstream captures (JSON Lines, plain or zstd) -> posts, likes, follows and accounts.
 
 Jetstream is the firehose as JSON: one event per line, ``kind`` = ``commit`` (a record created,
 updated or deleted in someone's repo), ``identity`` (a handle change) or ``account`` (status
-change). It is where manufactured engagement shows up first: follow/unfollow churn, reply spam,
-repost rings. See ``docs/sources/bluesky.md`` for capture commands and the full mapping.
+change). It is where manufactured engagement shows up first: follow/unfollow churn, like farms,
+reply spam, repost rings. See ``docs/sources/bluesky.md`` for capture commands and the mapping.
 
 What the model has no place for is counted in :attr:`JetstreamAdapter.stats`, never dropped
-silently: likes, deletes of posts and reposts, ``account`` events, and every collection we do not
-map (threadgates, blocks, lists, third-party lexicons...).
+silently: deletes of likes, posts and reposts (a delete names only the record key), ``account``
+events, and every collection we do not map (threadgates, blocks, lists, third-party lexicons...).
 """
 
 from __future__ import annotations
@@ -23,16 +23,19 @@ import orjson
 from tigerblood import model
 from tigerblood.ingest import bluesky_records as rec
 from tigerblood.ingest.base import Adapter, Batch
+from tigerblood.ingest.bluesky_columns import MILLIS, Columns, Times, to_micros
 from tigerblood.ingest.bluesky_files import (
-    BATCH_ROWS,
     READ_ERRORS,
     all_batches,
     decode_raw,
     full_batches,
+    gc_paused,
     line_batches,
     open_decompressed,
     safe_head,
 )
+from tigerblood.ingest.bluesky_records import FOLLOW, LIKE
+from tigerblood.ingest.bluesky_records import MAX_MICROS as MAX
 
 MAPPED: frozenset[str] = frozenset(
     f"{collection}/{operation}"
@@ -40,6 +43,8 @@ MAPPED: frozenset[str] = frozenset(
         (rec.POST, "create"),
         (rec.POST, "update"),
         (rec.REPOST, "create"),
+        (rec.LIKE, "create"),
+        (rec.LIKE, "update"),
         (rec.FOLLOW, "create"),
         (rec.FOLLOW, "update"),
         (rec.FOLLOW, "delete"),
@@ -49,14 +54,9 @@ MAPPED: frozenset[str] = frozenset(
 )
 """Commit ``collection/operation`` pairs that become rows; every other pair is only counted."""
 
-_MAPPED_BYTES: frozenset[tuple[bytes, bytes]] = frozenset(
-    (collection.encode(), operation.encode())
-    for collection, _, operation in (key.partition("/") for key in MAPPED)
-)
-_OPERATION = b'"operation":"'
-_THEN_COLLECTION = b',"collection":"'
-
 UNKNOWN_UNFOLLOW = "unfollow of unknown follow record"
+_LIKE_CREATE = f"{rec.LIKE}/create"
+_FOLLOW_CREATE = f"{rec.FOLLOW}/create"
 
 
 class _UnknownFollowError(LookupError):
@@ -68,19 +68,37 @@ class _DeferredUnfollowError(LookupError):
 
 
 class _Read:
-    """The state of one pass over one file: buffers, follow index, merged accounts, counters."""
+    """The state of one pass over one file: buffers, follow index, accounts, counters.
+
+    Posts, likes and follows are kept as columns (see :mod:`bluesky_columns`). Accounts are
+    split in two: ``actors``
+    (every DID that posted, liked or followed, in first-seen order; an id is all they say) and
+    ``accounts`` (rows from profile and identity events, merged per DID).
+    """
+
+    fast: bool = True
+    """Take the fast path for well-formed like and follow creates (tests turn it off to check
+    that both paths give the same rows)."""
 
     def __init__(self, source: str, stats: Counter[str], chunked: bool = False) -> None:
         self.source = source
         self.stats = stats
-        self.posts: list[dict] = []
-        self.follows: list[dict] = []
+        self.posts = Columns("posts")
+        self.post_columns = list(self.posts.data.items())
+        self.follows = Columns("follows")
+        self.likes = Columns("likes")
         self.quarantine: list[dict] = []
-        self.buffers = {"posts": self.posts, "follows": self.follows, "quarantine": self.quarantine}
+        self.buffers: dict[str, list[dict] | Columns] = {
+            "posts": self.posts,
+            "follows": self.follows,
+            "likes": self.likes,
+            "quarantine": self.quarantine,
+        }
         self.accounts: dict[str, dict] = {}
+        self.actors: dict[str, None] = {}
+        self.times = Times()
         # A follow delete carries only its rkey: remember (did, rkey) -> subject from creates.
         self.follow_subjects: dict[tuple[str, str], str] = {}
-        self.skimmed: Counter[tuple[bytes, bytes]] = Counter()
         # Reading one chunk of a file (bluesky_parallel): follow rkeys created in this chunk, and
         # unfollows left for the parent as (follows index, quarantine index, did, rkey).
         self.created: set[tuple[str, str]] | None = set() if chunked else None
@@ -93,42 +111,102 @@ class _Read:
         for index, head in overlong:
             error = f"line longer than the {limit}-byte limit"
             self.reject(lineno + index + 1, "line", error, head)
-        skim, event = self.skim, self.event
-        for line in lines:
-            lineno += 1
-            if line[:8] == b'{"did":"' and skim(line):
-                continue
-            if line:
-                event(lineno, line)
+        with gc_paused():
+            if self.fast:
+                return self._feed_fast(lines, lineno)
+            for line in lines:
+                lineno += 1
+                if line:
+                    self.event(lineno, line, _parse(line))
         return lineno
 
-    def skim(self, line: bytes) -> bool:
-        """Count an unmapped commit from its bytes, without parsing it; False if not one.
+    def _feed_fast(self, lines: list[bytes], lineno: int) -> int:
+        """:meth:`feed` with the common shapes inlined: one flat loop, everything bound locally.
 
-        Most of the firehose is likes, which become no rows: parsing them would be most of
-        the cost. Jetstream writes its fields in a fixed order (``did``, ``time_us``, ``kind``,
-        ``commit`` = ``rev``, ``operation``, ``collection``, ...), so the first
-        ``"operation":"`` is the commit's, followed directly by its collection. Anything not in
-        exactly that shape, and every mapped collection, takes the full parse.
+        A line takes the fast path only when it is exactly what the validated path
+        (:meth:`event`) would accept as a like or follow create; it then appends the very values
+        that path would. Everything else, good or bad, goes to :meth:`event`. Subscripts stand in
+        for ``.get`` (a missing key or a non-object raises, and the line goes the long way), and
+        nothing is appended before the last check, so a row is never half written.
         """
-        start = line.find(_OPERATION, 30) + 13
-        if start < 13:
-            return False
-        end = line.find(b'"', start)
-        if line[end + 1 : end + 16] != _THEN_COLLECTION:
-            return False
-        key = (line[end + 16 : line.find(b'"', end + 16)], line[start:end])
-        if key in _MAPPED_BYTES or not line.rstrip(b"\r").endswith(b"}}"):
-            return False
-        self.skimmed[key] += 1
-        return True
-
-    def close(self) -> None:
-        """Fold the byte-level counts into :attr:`stats` under their ``collection/op`` names."""
-        for (collection, operation), count in self.skimmed.items():
-            name = f"{collection.decode('utf-8', 'replace')}/{operation.decode('utf-8', 'replace')}"
-            self.stats[name] += count
-        self.skimmed.clear()
+        loads, error, event_of, max_micros = orjson.loads, orjson.JSONDecodeError, self.event, MAX
+        micros, seconds, millis = self.times.micros, self.times.seconds.get, MILLIS.get
+        record_uri = rec.RECORD_URI.fullmatch
+        actors, subjects, created = self.actors, self.follow_subjects, self.created
+        like, follow = self.likes.data, self.follows.data
+        like_account, like_post = like["account_id"].append, like["post_id"].append
+        like_author, like_created = like["post_account_id"].append, like["created_at"].append
+        like_observed = like["observed_at"].append
+        follower, followee = follow["follower_id"].append, follow["followee_id"].append
+        follow_created, follow_observed = follow["created_at"].append, follow["observed_at"].append
+        follow_action = follow["action"].append
+        likes = follows = 0
+        for line in lines:
+            lineno += 1
+            if not line:
+                continue
+            try:
+                event = loads(line)
+            except error as exc:
+                event_of(lineno, line, exc)
+                continue
+            try:
+                commit = event["commit"]
+                record = commit["record"]
+                did = event["did"]
+                time_us = event["time_us"]
+                if (
+                    commit["operation"] == "create"
+                    and event["kind"] == "commit"
+                    and type(did) is str
+                    and type(time_us) is int
+                    and type(commit["rkey"]) is str
+                    and type(record) is dict
+                    and did.startswith("did:")
+                    and 0 <= time_us <= max_micros
+                ):
+                    collection = commit["collection"]
+                    subject = record["subject"]
+                    at = record["createdAt"]
+                    if at[19:20] == "." and at[23:] == "Z":
+                        base, ms = seconds(at[:19]), millis(at[20:23])
+                        at = base + ms if base is not None and ms is not None else micros(at)
+                    else:
+                        at = micros(at)
+                    at = time_us if at is None else at
+                    if collection == LIKE:
+                        uri = subject["uri"]
+                        if type(uri) is str and record_uri(uri):
+                            author = uri[5 : uri.index("/", 5)]
+                            like_account(did)
+                            like_post(uri)
+                            like_author(author if author.startswith("did:") else None)
+                            like_created(at)
+                            like_observed(time_us)
+                            actors[did] = None
+                            likes += 1
+                            continue
+                    elif collection == FOLLOW and type(subject) is str:
+                        key = (did, commit["rkey"])
+                        subjects[key] = subject
+                        if created is not None:
+                            created.add(key)
+                        follower(did)
+                        followee(subject)
+                        follow_created(at)
+                        follow_observed(time_us)
+                        follow_action("follow")
+                        actors[did] = None
+                        follows += 1
+                        continue
+            except (KeyError, TypeError):
+                pass
+            event_of(lineno, line, event)
+        if likes:
+            self.stats[_LIKE_CREATE] += likes
+        if follows:
+            self.stats[_FOLLOW_CREATE] += follows
+        return lineno
 
     def reject(self, lineno: int, field: str, error: str, line: bytes) -> None:
         self.stats["quarantined"] += 1
@@ -138,17 +216,11 @@ class _Read:
             )
         )
 
-    def actor(self, did: str) -> None:
-        if did not in self.accounts:
-            self.accounts[did] = {"platform": rec.PLATFORM, "account_id": did}
-
-    def event(self, lineno: int, line: bytes) -> None:
-        """Route one decoded line; malformed input is quarantined here, never raised."""
-        try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+    def event(self, lineno: int, line: bytes, event: object) -> None:
+        """Route one parsed line (or its JSON error); what is malformed is quarantined here."""
+        if isinstance(event, orjson.JSONDecodeError):
             if line.strip():  # blank lines are not records
-                self.reject(lineno, "json", f"invalid JSON: {exc}", line)
+                self.reject(lineno, "json", f"invalid JSON: {event}", line)
             return
         if type(event) is not dict:
             self.reject(lineno, "event", "expected a JSON object", line)
@@ -158,7 +230,7 @@ class _Read:
         if type(did) is not str or not did.startswith("did:"):
             self.reject(lineno, "did", "expected a DID string", line)
             return
-        if type(time_us) is not int or not 0 <= time_us <= rec.MAX_MICROS:
+        if type(time_us) is not int or not 0 <= time_us <= MAX:
             self.reject(lineno, "time_us", "expected integer Unix microseconds", line)
             return
         kind = event.get("kind")
@@ -216,16 +288,7 @@ class _Read:
     def defer(self, lineno: int, line: bytes, did: str, time_us: int, rkey: str) -> None:
         """Hold both outcomes of an unfollow resolved later: its row and its quarantine row."""
         self.pending.append((len(self.follows), len(self.quarantine), did, rkey))
-        self.follows.append(
-            {
-                "followee_id": None,
-                "created_at": time_us,
-                "action": "unfollow",
-                "platform": rec.PLATFORM,
-                "follower_id": did,
-                "observed_at": time_us,
-            }
-        )
+        self.follow_row(did, None, time_us, time_us, "unfollow")
         error = f"{UNKNOWN_UNFOLLOW} (rkey {rkey})"
         location = f"{self.source}:{lineno}"
         self.quarantine.append(
@@ -236,28 +299,42 @@ class _Read:
         self, did: str, time_us: int, collection: str, operation: str, rkey: str, record: object
     ) -> None:
         """Map one commit of a mapped collection; raises RecordError for lexicon violations."""
-        if collection == rec.FOLLOW:
+        if collection == FOLLOW:
             self.follow(did, time_us, operation, rkey, record)
+        elif collection == LIKE:
+            self.like(did, time_us, record)
         elif collection != rec.PROFILE:
             uri = f"at://{did}/{collection}/{rkey}"
             to_row = rec.post_row if collection == rec.POST else rec.repost_row
             row = to_row(uri, did, record)
-            if row["created_at"] is None:
-                row["created_at"] = time_us
-            self.posts.append(row)
-            self.actor(did)
+            created = row["created_at"]
+            row["created_at"] = time_us if created is None else to_micros(created)
+            for name, values in self.post_columns:
+                values.append(row.get(name))
+            self.actors[did] = None
         else:
             rec.merge_account(self.accounts, rec.profile_record_row(did, record))
 
+    def like(self, did: str, time_us: int, record: object) -> None:
+        """A like: who (the repo's DID), what (the subject's URI) and whose (the DID in it)."""
+        uri = rec.like_subject(record)
+        created = self.times.micros(record.get("createdAt") if type(record) is dict else None)
+        columns = self.likes.data
+        columns["account_id"].append(did)
+        columns["post_id"].append(uri)
+        columns["post_account_id"].append(rec.at_uri_did(uri))
+        columns["created_at"].append(time_us if created is None else created)
+        columns["observed_at"].append(time_us)
+        self.actors[did] = None
+
     def follow(self, did: str, time_us: int, operation: str, rkey: str, record: object) -> None:
-        observed = time_us  # Arrow reads integers in a timestamp[us] column as microseconds
         if operation == "delete":
             subject = self.follow_subjects.pop((did, rkey), None)
             if subject is None:
                 if self.created is not None and (did, rkey) not in self.created:
                     raise _DeferredUnfollowError
                 raise _UnknownFollowError(f"{UNKNOWN_UNFOLLOW} (rkey {rkey})")
-            row = {"followee_id": subject, "created_at": observed, "action": "unfollow"}
+            self.follow_row(did, subject, time_us, time_us, "unfollow")
         else:
             if type(record) is not dict or type(record.get("subject")) is not str:
                 raise rec.RecordError("subject", "expected a DID string")
@@ -265,11 +342,41 @@ class _Read:
             self.follow_subjects[(did, rkey)] = subject
             if self.created is not None:
                 self.created.add((did, rkey))
-            created = rec.parse_datetime(record.get("createdAt")) or observed
-            row = {"followee_id": subject, "created_at": created, "action": "follow"}
-        row.update(platform=rec.PLATFORM, follower_id=did, observed_at=observed)
-        self.follows.append(row)
-        self.actor(did)
+            created = self.times.micros(record.get("createdAt"))
+            created = time_us if created is None else created
+            self.follow_row(did, subject, created, time_us, "follow")
+        self.actors[did] = None
+
+    def follow_row(
+        self, did: str, subject: str | None, created: int, observed: int, action: str
+    ) -> None:
+        """Append one follows row (times in Unix microseconds, as Jetstream gives them)."""
+        columns = self.follows.data
+        columns["follower_id"].append(did)
+        columns["followee_id"].append(subject)
+        columns["created_at"].append(created)
+        columns["observed_at"].append(observed)
+        columns["action"].append(action)
+
+    def account_batches(self) -> Iterator[Batch]:
+        """Accounts: merged profile and identity rows, then every other actor, id only."""
+        yield from account_batches(self.accounts, self.actors)
+
+
+def account_batches(accounts: dict[str, dict], actors: dict[str, None]) -> Iterator[Batch]:
+    """``accounts`` rows as they are, then one id-only row per actor not among them."""
+    ids = Columns("accounts", ["account_id"])
+    ids.data["account_id"].extend(did for did in actors if did not in accounts)
+    yield from all_batches({"accounts": list(accounts.values())})
+    yield from all_batches({"accounts": ids})
+
+
+def _parse(line: bytes) -> object:
+    """The parsed line, or the JSON error itself (for :meth:`_Read.event` to quarantine)."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return exc
 
 
 class JetstreamAdapter(Adapter):
@@ -277,7 +384,7 @@ class JetstreamAdapter(Adapter):
 
     After a read, :attr:`stats` counts every event by ``collection/operation`` (plus
     ``identity``, ``account/<status>``, ``kind/<unknown>`` and ``quarantined``), so what the
-    model cannot hold (likes, deletes, unmapped collections) is visible, not silently lost;
+    model cannot hold (deletes, unmapped collections) is visible, not silently lost;
     :meth:`unmapped` lists exactly those. Lines over :attr:`max_line_bytes` are quarantined.
     """
 
@@ -301,7 +408,7 @@ class JetstreamAdapter(Adapter):
         return b'"time_us"' in head and b'"kind"' in head and b'"did"' in head
 
     def read(self, path: Path) -> Iterator[Batch]:
-        """Yield posts and follows every 50k rows, accounts (merged per DID) at the end."""
+        """Yield posts, likes and follows every 50k rows, accounts (merged per DID) at the end."""
         self.stats = Counter()
         if self.workers > 1 and path.is_file() and path.stat().st_size >= self.parallel_bytes:
             from tigerblood.ingest.bluesky_parallel import read_parallel
@@ -309,20 +416,17 @@ class JetstreamAdapter(Adapter):
             yield from read_parallel(path, self.stats, self.max_line_bytes, self.workers)
             return
         state = _Read(str(path), self.stats)
-        posts, follows, feed, limit = state.posts, state.follows, state.feed, self.max_line_bytes
+        buffers, feed, limit = state.buffers, state.feed, self.max_line_bytes
         lineno = 0
         with open_decompressed(path) as stream:
             try:
                 for lines, overlong in line_batches(stream, limit):
                     lineno = feed(lines, overlong, lineno, limit)
-                    if len(posts) >= BATCH_ROWS or len(follows) >= BATCH_ROWS:
-                        yield from full_batches(state.buffers)
+                    yield from full_batches(buffers)
             except READ_ERRORS as exc:
                 state.reject(lineno + 1, "file", f"stream ended unreadable: {exc}", b"")
-            finally:
-                state.close()
-        yield from all_batches(state.buffers)
-        yield from all_batches({"accounts": list(state.accounts.values())})
+        yield from all_batches(buffers)
+        yield from state.account_batches()
 
     def unmapped(self) -> dict[str, int]:
         """Counts from the last read that produced no rows: what this source loses."""

@@ -2,11 +2,11 @@
 
 This process reads and decompresses the file and cuts it into line batches (so line numbers,
 over-long lines and a stream that breaks behave exactly as in :meth:`JetstreamAdapter.read`);
-workers parse each batch into Arrow tables. What depends on earlier lines is settled here, in
-file order: a worker resolves an unfollow only against follows created earlier in its own batch
-and leaves the rest (with both possible outcomes, the unfollow row and its quarantine row) for
-this process to resolve against every earlier batch; accounts are merged batch by batch.
-"""
+worker processes parse each batch into Arrow tables. What depends on earlier
+lines is settled here, in file order: a worker resolves an unfollow only against follows created
+earlier in its own batch and leaves the rest (with both possible outcomes, the unfollow row and
+its quarantine row) for this process to resolve against every earlier batch; accounts are merged
+batch by batch. Workers send Arrow tables, which pickle as Arrow buffers, not Python objects."""
 
 from __future__ import annotations
 
@@ -22,15 +22,17 @@ import pyarrow as pa
 from tigerblood import model
 from tigerblood.ingest import bluesky_records as rec
 from tigerblood.ingest.base import Batch
+from tigerblood.ingest.bluesky_columns import Columns
 from tigerblood.ingest.bluesky_files import (
     BATCH_ROWS,
     READ_ERRORS,
     all_batches,
+    gc_paused,
     line_batches,
     open_decompressed,
     to_table,
 )
-from tigerblood.ingest.bluesky_jetstream import _Read
+from tigerblood.ingest.bluesky_jetstream import _Read, account_batches
 
 CHUNK_BYTES = 1 << 22
 """Bytes read per line batch (one worker task)."""
@@ -38,6 +40,7 @@ IN_FLIGHT = 3
 """Batches queued per worker: enough to keep workers busy, few enough to bound memory."""
 
 _FOLLOW_DELETE = f"{rec.FOLLOW}/delete"
+_TABLES = ("posts", "follows", "likes")
 
 
 def _decode(task: tuple[str, bytes, list[tuple[int, bytes]], int, int]) -> dict[str, Any]:
@@ -50,17 +53,25 @@ def _decode(task: tuple[str, bytes, list[tuple[int, bytes]], int, int]) -> dict[
     else:
         for lines, too_long in line_batches(io.BytesIO(blob), limit, len(blob) + 1):
             lineno = state.feed(lines, too_long, lineno, limit)
-    state.close()
+    subjects = state.follow_subjects
+    created = state.created or set()
     return {
-        "posts": to_table("posts", state.posts) if state.posts else None,
-        "follows": to_table("follows", state.follows) if state.follows else None,
+        **{name: _table(name, state.buffers[name]) for name in _TABLES},
         "quarantine": state.quarantine,
         "accounts": state.accounts,
+        "actors": list(state.actors),
         "stats": stats,
         "pending": state.pending,
-        "created": state.created,
-        "subjects": state.follow_subjects,
+        # Follows created here and deleted again here: no longer open for later chunks.
+        "closed": created.difference(subjects) if len(created) != len(subjects) else set(),
+        "subjects": subjects,
     }
+
+
+def _table(name: str, rows: list[dict] | Columns) -> pa.Table | None:
+    if not len(rows):
+        return None
+    return rows.to_arrow() if isinstance(rows, Columns) else to_table(name, rows)
 
 
 class _Merge:
@@ -70,33 +81,40 @@ class _Merge:
         self.stats = stats
         self.subjects: dict[tuple[str, str], str] = {}
         self.accounts: dict[str, dict] = {}
+        self.actors: dict[str, None] = {}
         self.quarantine: list[dict] = []
-        self.tables: dict[str, list[pa.Table]] = {"posts": [], "follows": []}
+        self.tables: dict[str, list[pa.Table]] = {name: [] for name in _TABLES}
 
     def add(self, result: dict[str, Any]) -> Iterator[Batch]:
+        """Fold one batch's result in, in file order; yield the tables that filled up."""
+        with gc_paused():
+            ready = self._fold(result)
+        yield from ready
+
+    def _fold(self, result: dict[str, Any]) -> list[Batch]:
         self.stats.update(result["stats"])
-        subjects, accounts = self.subjects, self.accounts
+        subjects = self.subjects
         quarantine, follows = result["quarantine"], result["follows"]
         if result["pending"]:
             follows, dropped = self.resolve(result["pending"], follows)
             quarantine = [row for i, row in enumerate(quarantine) if i not in dropped]
-        for key in result["created"]:
+        for key in result["closed"]:
             subjects.pop(key, None)
         subjects.update(result["subjects"])
         self.quarantine.extend(quarantine)
-        merge = rec.merge_account
-        for did, row in result["accounts"].items():
-            if did not in accounts:
-                accounts[did] = row
-            elif len(row) > 2:  # more than platform and account_id, which never change
-                merge(accounts, row)
-        for name, table in (("posts", result["posts"]), ("follows", follows)):
+        self.actors.update(dict.fromkeys(result["actors"]))
+        for row in result["accounts"].values():
+            rec.merge_account(self.accounts, row)
+        ready = []
+        for name in _TABLES:
+            table = follows if name == "follows" else result[name]
             if table is not None and table.num_rows:
                 tables = self.tables[name]
                 tables.append(table)
                 if sum(t.num_rows for t in tables) >= BATCH_ROWS:
-                    yield Batch(name, pa.concat_tables(tables))
+                    ready.append(Batch(name, pa.concat_tables(tables)))
                     tables.clear()
+        return ready
 
     def resolve(
         self, pending: list[tuple[int, int, str, str]], follows: pa.Table
@@ -114,8 +132,8 @@ class _Merge:
             else:
                 followees[follow_index] = subject
                 resolved.add(quarantine_index)
-                if did not in self.accounts:
-                    self.accounts[did] = {"platform": rec.PLATFORM, "account_id": did}
+                if did not in self.actors:
+                    self.actors[did] = None
         column = follows.schema.get_field_index("followee_id")
         field = follows.schema.field(column)
         follows = follows.set_column(column, field, pa.array(followees, field.type))
@@ -128,7 +146,7 @@ class _Merge:
             if tables:
                 yield Batch(name, pa.concat_tables(tables))
         yield from all_batches({"quarantine": self.quarantine})
-        yield from all_batches({"accounts": list(self.accounts.values())})
+        yield from account_batches(self.accounts, self.actors)
 
 
 def blocks(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, list[tuple[int, bytes]]]]:

@@ -5,11 +5,13 @@ or inside an AppView ``postView`` (``post.record``), so the mapping lives here o
 pure (no I/O) and raise :class:`RecordError` naming the offending field, so each adapter can
 quarantine the record with its own location. Lexicons followed: ``app.bsky.feed.post``,
 ``app.bsky.richtext.facet``, ``app.bsky.embed.{external,record,recordWithMedia}``,
-``app.bsky.feed.repost``, ``app.bsky.actor.profile`` and ``app.bsky.actor.defs#profileView*``.
+``app.bsky.feed.repost``, ``app.bsky.feed.like``, ``app.bsky.actor.profile`` and
+``app.bsky.actor.defs#profileView*``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +36,7 @@ INVALID_HANDLE = "handle.invalid"
 MAX_MICROS = 253_402_300_799_999_999
 """9999-12-31T23:59:59.999999Z in Unix microseconds: the last instant a datetime can hold."""
 _POST_PATH = f"/{POST}/"
+RECORD_URI = re.compile(r"at://[^/\s]+/[^/\s]+/[^/\s]+")
 
 
 class RecordError(ValueError):
@@ -86,6 +89,29 @@ def _strong_ref_uri(value: object, field: str) -> str:
     uri = value.get("uri")
     if type(uri) is not str:
         raise RecordError(f"{field}.uri", "expected an at-uri string")
+    return uri
+
+
+def is_record_uri(uri: str) -> bool:
+    """True for an ``at://AUTHORITY/COLLECTION/RKEY`` URI: what a like or repost can point at.
+
+    >>> is_record_uri("at://did:plc:abc/app.bsky.feed.post/3k"), is_record_uri("at://did:plc:abc")
+    (True, False)
+    """
+    return RECORD_URI.fullmatch(uri) is not None
+
+
+def like_subject(record: object) -> str:
+    """The URI of what an ``app.bsky.feed.like`` record likes (its ``subject`` strongRef).
+
+    >>> like_subject({"subject": {"uri": "at://did:plc:a/app.bsky.feed.post/3k", "cid": "b"}})
+    'at://did:plc:a/app.bsky.feed.post/3k'
+    """
+    if type(record) is not dict:
+        raise RecordError("record", "expected an object")
+    uri = _strong_ref_uri(record.get("subject"), "subject")
+    if not is_record_uri(uri):
+        raise RecordError("subject.uri", "expected an at:// URI naming a record")
     return uri
 
 
