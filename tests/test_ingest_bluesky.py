@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from tigerblood.ingest import bluesky_columns, bluesky_files, bluesky_jetstream, bluesky_records
 from tigerblood.ingest.bluesky_appview import AppViewAdapter
+from tigerblood.ingest.bluesky_appview import _Read as AppViewRead
 from tigerblood.ingest.bluesky_columns import Times, to_micros
 from tigerblood.ingest.bluesky_files import line_batches
 from tigerblood.ingest.bluesky_jetstream import UNKNOWN_UNFOLLOW, JetstreamAdapter
@@ -467,7 +468,7 @@ SHAPE_KEYS = [
     *["did", "time_us", "kind", "commit", "record", "text", "collection", "operation"],
     *["rkey", "facets", "features", "embed", "reply", "subject", "feed", "post", "thread"],
     *["followers", "profiles", "handle", "uri", "author", "$type", "followersCount"],
-    *["createdAt", "response", "collected_at", "identity", "account"],
+    *["createdAt", "response", "collected_at", "identity", "account", "likes", "actor"],
 ]
 
 
@@ -793,3 +794,61 @@ def test_cached_times_agree_with_parse_datetime(value, also):
     for text in (value, also, value):  # the second reading of `value` may come from the cache
         parsed = bluesky_records.parse_datetime(text)
         assert cache.micros(text) == (None if parsed is None else to_micros(parsed))
+
+
+# ---------------------------------------------------------------- AppView getLikes
+
+
+def test_get_likes_gives_who_liked_the_post_when_and_whose_post_it_is():
+    raw, tables = appview("app.bsky.feed.getLikes.json")
+    response = raw["response"]
+    author = response["uri"].split("/")[2]
+    expected = []
+    for like in response["likes"]:
+        created = datetime.fromisoformat(like["createdAt"])
+        if created.tzinfo is None:  # not an atproto datetime: the AppView's own time stands in
+            created = datetime.fromisoformat(like["indexedAt"])
+        expected.append((like["actor"]["did"], response["uri"], author, created))
+    likes = rows(tables, "likes")
+    assert [
+        (r["account_id"], r["post_id"], r["post_account_id"], r["created_at"]) for r in likes
+    ] == expected
+    assert {r["observed_at"] for r in likes} == {datetime.fromisoformat(raw["collected_at"])}
+    assert {a["account_id"] for a in rows(tables, "accounts")} == {e[0] for e in expected}
+    assert "quarantine" not in tables
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "kept"),
+    [
+        (lambda r: r.update(uri="https://bsky.app/profile/alice/post/3k"), "response.uri", 0),
+        (lambda r: r["likes"][1].pop("actor"), "response.likes[1].actor", 2),
+        (lambda r: r["likes"][2]["actor"].pop("did"), "response.likes[2].actor.did", 2),
+        (lambda r: r["likes"].__setitem__(0, "did:plc:x"), "response.likes[0]", 2),
+        (lambda r: r.update(likes={"actor": {}}), "response.likes", 0),
+    ],
+)
+def test_a_malformed_get_likes_is_quarantined_where_it_breaks(tmp_path, change, field, kept):
+    raw = json.loads((DATA / "app.bsky.feed.getLikes.json").read_text(encoding="utf-8"))
+    change(raw["response"])
+    path = tmp_path / "likes.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    tables = read_all(AppViewAdapter(), path)
+    assert [q["field"] for q in rows(tables, "quarantine")] == [field]
+    assert len(rows(tables, "likes")) == kept
+
+
+@settings(max_examples=40, deadline=None)
+@given(actors=st.lists(dids, max_size=12), uri=uris)
+def test_get_likes_gives_one_row_per_distinct_liker_of_a_valid_uri(actors, uri):
+    like = {"indexedAt": "2025-03-04T15:01:10.101Z", "createdAt": "2025-03-04T15:01:09.650Z"}
+    response = {
+        "uri": uri,
+        "likes": [{**like, "actor": {"did": did, "handle": "x.example.com"}} for did in actors],
+    }
+    state = AppViewRead("prop", Counter())
+    state.response(response)
+    valid = naive_like("did:plc:x", {"subject": {"uri": uri}}) is not None
+    expected = list(dict.fromkeys(actors)) if valid else []
+    assert [row["account_id"] for row in state.likes] == expected
+    assert len(state.quarantine) == (0 if valid else 1)

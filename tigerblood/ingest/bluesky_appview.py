@@ -1,4 +1,4 @@
-"""Saved Bluesky AppView responses (``app.bsky.*`` XRPC JSON) -> accounts, posts and follows.
+"""Saved Bluesky AppView responses (``app.bsky.*`` XRPC JSON) -> accounts, posts, follows, likes.
 
 The AppView is where counts live (followers, follows, posts) and where one account's followers,
 follows, feed or a whole thread can be pulled on demand: the input an audience audit or a
@@ -9,7 +9,8 @@ wrapped as ``{"collected_at": <datetime>, "response": {...}}`` so counts get an 
 Recognised by keys: ``getProfile`` (a profileViewDetailed), ``getProfiles`` (``profiles``),
 ``getFollowers`` (``subject`` + ``followers``), ``getFollows`` (``subject`` + ``follows``),
 ``getAuthorFeed`` and other feed views (``feed``), ``getPosts``/``searchPosts`` (``posts``),
-``getPostThread`` (``thread``). See ``docs/sources/bluesky.md``.
+``getPostThread`` (``thread``), ``getLikes`` (``uri`` + ``likes``: who liked one post, the audience
+a like farm inflates). See ``docs/sources/bluesky.md``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from tigerblood.ingest.bluesky_files import (
     safe_head,
 )
 
-_RESPONSE_KEY = re.compile(rb'"(feed|thread|profiles|followers|follows|posts)"\s*:\s*[\[{]')
+_RESPONSE_KEY = re.compile(rb'"(feed|thread|profiles|followers|follows|posts|likes)"\s*:\s*[\[{]')
 _PROFILE_KEYS = (re.compile(rb'"did"\s*:\s*"did:'), re.compile(rb'"handle"\s*:'))
 REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
 
@@ -57,11 +58,18 @@ class _Read:
         self.stats = stats
         self.posts: list[dict] = []
         self.follows: list[dict] = []
+        self.likes: list[dict] = []
         self.quarantine: list[dict] = []
-        self.buffers = {"posts": self.posts, "follows": self.follows, "quarantine": self.quarantine}
+        self.buffers = {
+            "posts": self.posts,
+            "follows": self.follows,
+            "likes": self.likes,
+            "quarantine": self.quarantine,
+        }
         self.accounts: dict[str, dict] = {}
         self.seen_posts: set[str] = set()
         self.seen_follows: set[tuple[str, str]] = set()
+        self.seen_likes: set[tuple[str, str]] = set()
         self.location = source
 
     def reject(self, field: str, error: str, raw: object) -> None:
@@ -99,6 +107,8 @@ class _Read:
                 self.post_view(item, _join(field, f"posts[{i}]"))
         elif "subject" in value and ("followers" in value or "follows" in value):
             self.graph(value, field, observed)
+        elif "likes" in value and "uri" in value:
+            self.liked_by(value, field, observed)
         elif "profiles" in value:
             self.stats["getProfiles"] += 1
             for i, item in self.items(value, "profiles", field):
@@ -154,6 +164,37 @@ class _Read:
                     "followee_id": pair[1],
                     "observed_at": observed,
                     "action": "follow",
+                }
+            )
+
+    def liked_by(self, value: dict, field: str, observed: datetime | None) -> None:
+        """getLikes: one ``likes`` row per ``#like`` (actor -> the post at ``uri``), plus the
+        actor's account. ``created_at`` is the like record's ``createdAt`` (the AppView's
+        ``indexedAt`` when that is unusable); ``observed_at`` is ``collected_at``."""
+        self.stats["getLikes"] += 1
+        uri = value["uri"]
+        if type(uri) is not str or not rec.is_record_uri(uri):
+            self.reject(_join(field, "uri"), "expected an at:// URI naming a record", value)
+            return
+        author = rec.at_uri_did(uri)
+        for i, like in self.items(value, "likes", field):
+            where = f"{_join(field, 'likes')}[{i}]"
+            if type(like) is not dict:
+                self.reject(where, "expected a like object", like)
+                continue
+            actor = self.profile(like.get("actor"), _join(where, "actor"), None)
+            if actor is None or (actor, uri) in self.seen_likes:
+                continue
+            self.seen_likes.add((actor, uri))
+            created = rec.parse_datetime(like.get("createdAt"))
+            self.likes.append(
+                {
+                    "platform": rec.PLATFORM,
+                    "account_id": actor,
+                    "post_id": uri,
+                    "post_account_id": author,
+                    "created_at": created or rec.parse_datetime(like.get("indexedAt")),
+                    "observed_at": observed,
                 }
             )
 
