@@ -31,6 +31,29 @@ def _extract_urls() -> Callable[[str], list[str]]:
 
 
 @cache
+def _url_words() -> re.Pattern[str]:
+    """Words of a text that can hold a link: (separator before the word or "", the word).
+
+    A word is a run of characters outside twitter-text's own ``spaces_group``. Those characters
+    are excluded from every part of its URL pattern (domain, port, path, query), so a link never
+    spans two words, and its domain needs a dot followed by a TLD inside the word. The pattern's
+    only context outside the link is the one preceding character and a one-character lookahead
+    after the TLD, which every separator satisfies like the end of the text. Any separator is
+    read alike as the preceding character (allowed before a link, and not one of the characters
+    ``-_./`` that disqualify a bare domain), so the links of a text are the links of each word
+    read after one space, or alone when the word opens the text: see :func:`urls_in`.
+
+    The match must start at a separator or at the start (a regex tried from every character of
+    every word costs more than the extraction it saves). A word qualifies when its first dot is
+    followed by a character of the word, which is the case exactly when some dot is.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from twitter_text.regexp.spaces_group import spaces_group
+    return re.compile(f"([{spaces_group}]|^)([^{spaces_group}.]*\\.[^{spaces_group}]+)")
+
+
+@cache
 def shortener_domains() -> frozenset[str]:
     """Hosts of link shorteners and redirectors, from the list shipped in ``tigerblood/data``."""
     text = files("tigerblood.data").joinpath("shorteners.txt").read_text(encoding="utf-8")
@@ -39,45 +62,66 @@ def shortener_domains() -> frozenset[str]:
     )
 
 
-_MAYBE_URL = re.compile(r"\.\w|://")
-"""Necessary for any link Twitter's rules accept (a dot before a TLD, or a scheme); checked
-first because the full extractor costs ~100 µs a text."""
+def link_words(text: str) -> list[str]:
+    """What the URL extractor needs of ``text``: each word with a dot inside, after one space
+    (or alone when it opens the text); empty when no link is possible (see :func:`_url_words`).
 
-PARALLEL_MIN_ROWS = 50_000
-"""Batches at least this large are split across processes (the extractor is pure Python)."""
+    >>> link_words("so cool. see bit.ly/x now")
+    [' bit.ly/x']
+    >>> link_words("t.co/a and (x.org)")
+    ['t.co/a', ' (x.org)']
+    """
+    return [(" " if sep else "") + word for sep, word in _url_words().findall(text)]
 
 
 def urls_in(text: str) -> list[str]:
     """Every link in ``text``, by Twitter's rules (bare domains like ``bit.ly/x`` included).
 
+    Equal to ``twitter_text.extract_urls(text)``, run on the words that can hold a link.
+
     >>> urls_in("win now http://t.co/abc and bit.ly/x")
     ['http://t.co/abc', 'bit.ly/x']
     """
-    if not _MAYBE_URL.search(text):
-        return []
-    return list(_extract_urls()(text))
+    extract = _extract_urls()
+    return [url for word in link_words(text) for url in extract(word)]
+
+
+def _first(text: str, marks: tuple[str, str]) -> int:
+    """Index of the first of either mark in ``text``, -1 when neither occurs."""
+    ascii_at = text.find(marks[0])
+    wide = text.find(marks[1], 0, ascii_at) if ascii_at >= 0 else text.find(marks[1])
+    return wide if wide >= 0 else ascii_at
 
 
 def mentions_in(text: str) -> list[str]:
     """Handles mentioned with ``@`` (list references such as ``@user/list`` are not mentions).
 
+    The search starts at the first at-sign: no match can start before it, and ``\\B`` still
+    sees the character before the start position (``pos`` is not slicing).
+
     >>> mentions_in("RT @alice: hi @bob")
     ['alice', 'bob']
     """
-    if "@" not in text and "\uff20" not in text:
+    start = _first(text, ("@", "\uff20"))
+    if start < 0:
         return []
-    return [m.group(1) for m in USERNAME_REGEX.finditer(text) if m.group(2) is None]
+    return [name for name, listed in USERNAME_REGEX.findall(text, start) if not listed]
 
 
 def hashtags_in(text: str) -> list[str]:
     """Hashtags without the ``#``.
 
+    The search starts one character before the first hash sign. A match is a run of prefix
+    characters, the sign and the tag; from anywhere in the run before the first sign the greedy
+    prefix backtracks to the same sign, and ``^`` still matches only at the real start.
+
     >>> hashtags_in("so #Free and #win2")
     ['Free', 'win2']
     """
-    if "#" not in text and "\uff03" not in text:
+    start = _first(text, ("#", "\uff03"))
+    if start < 0:
         return []
-    return [m.group(3) for m in HASHTAG_REGEX.finditer(text)]
+    return [tag for _, _, tag in HASHTAG_REGEX.findall(text, max(start - 1, 0))]
 
 
 def leading_mention(text: str) -> str | None:
@@ -91,13 +135,35 @@ def leading_mention(text: str) -> str | None:
 
 Entities = tuple[list[str], list[str], list[str], str | None]
 
+PARALLEL_MIN_TEXTS = 20_000
+"""Batches with at least this many distinct texts are split across worker processes (the
+extractors are pure Python, and a worker costs a few seconds to start)."""
 
-def entities_of(texts: list[str | None]) -> list[Entities | None]:
-    """Links, mentions, hashtags and leading mention of each text (None for a missing text)."""
-    return [
-        None if t is None else (urls_in(t), mentions_in(t), hashtags_in(t), leading_mention(t))
-        for t in texts
-    ]
+WORD_CACHE = 300_000
+"""Link words a process remembers (retweets and bots repeat links); cleared when full."""
+
+_known_words: dict[str, list[str]] = {}
+
+
+def _urls_cached(text: str) -> list[str]:
+    """:func:`urls_in`, each link word extracted once per process."""
+    words = link_words(text)
+    if not words:
+        return []
+    if len(_known_words) > WORD_CACHE:
+        _known_words.clear()
+    out: list[str] = []
+    for word in words:
+        found = _known_words.get(word)
+        if found is None:
+            found = _known_words[word] = list(_extract_urls()(word))
+        out.extend(found)
+    return out
+
+
+def distinct_entities(texts: list[str]) -> list[Entities]:
+    """Links, mentions, hashtags and leading mention of each text (what workers run)."""
+    return [(_urls_cached(t), mentions_in(t), hashtags_in(t), leading_mention(t)) for t in texts]
 
 
 @cache
@@ -109,14 +175,41 @@ def _pool() -> ProcessPoolExecutor:
     )
 
 
-def entities_parallel(texts: list[str | None]) -> list[Entities | None]:
-    """:func:`entities_of`, split across processes when the batch is large enough to pay."""
+Pending = Callable[[], list[Entities | None]]
+"""A batch being read, possibly in worker processes: call it for the results."""
+
+
+def start_entities(texts: list[str | None]) -> Pending:
+    """Start reading the entities of ``texts``; each distinct text is read once.
+
+    Large batches go to worker processes, so the caller can load the previous batch meanwhile.
+    """
+    distinct = [t for t in dict.fromkeys(texts) if t is not None]
     workers = os.cpu_count() or 1
-    if len(texts) < PARALLEL_MIN_ROWS or workers < 2:
-        return entities_of(texts)
-    size = -(-len(texts) // (workers * 4))
-    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-    return [e for part in _pool().map(entities_of, chunks) for e in part]
+    if len(distinct) < PARALLEL_MIN_TEXTS or workers < 2:
+        found = distinct_entities(distinct)
+        futures = None
+    else:
+        size = -(-len(distinct) // (workers * 2))
+        chunks = [distinct[i : i + size] for i in range(0, len(distinct), size)]
+        futures = [_pool().submit(distinct_entities, chunk) for chunk in chunks]
+
+    def result() -> list[Entities | None]:
+        parts = found if futures is None else [e for f in futures for e in f.result()]
+        by_text = dict(zip(distinct, parts, strict=True))
+        return [None if t is None else by_text[t] for t in texts]
+
+    return result
+
+
+def entities_of(texts: list[str | None]) -> list[Entities | None]:
+    """Links, mentions, hashtags and leading mention of each text (None for a missing text)."""
+    return start_entities(texts)()
+
+
+def entities_parallel(texts: list[str | None]) -> list[Entities | None]:
+    """Kept for callers: :func:`start_entities` decides itself when to use worker processes."""
+    return entities_of(texts)
 
 
 def enrich_posts(posts: pa.Table) -> pa.Table:
@@ -126,22 +219,33 @@ def enrich_posts(posts: pa.Table) -> pa.Table:
     ``reply_to_account_id``: before 2017 this was how Twitter itself marked a reply, and the text
     is all a research CSV keeps. Retweets ("RT @x: ...") are not replies.
     """
+    return start_enrich(posts)()
+
+
+def start_enrich(posts: pa.Table) -> Callable[[], pa.Table]:
+    """:func:`enrich_posts` in two steps: start the reading now, get the table by calling."""
     if posts.num_rows == 0:
-        return posts
-    texts = posts.column("text").to_pylist()
+        return lambda: posts
     need = pc.or_(
         pc.or_(pc.is_null(posts.column("urls")), pc.is_null(posts.column("mentions"))),
         pc.is_null(posts.column("hashtags")),
-    ).to_pylist()
-    if not any(need):
-        return posts
+    )
+    if not pc.any(need).as_py():
+        return lambda: posts
+    texts = pc.if_else(need, posts.column("text"), None).to_pylist()
+    pending = start_entities(texts)
+    return lambda: _fill(posts, pending())
+
+
+def _fill(posts: pa.Table, found: list[Entities | None]) -> pa.Table:
+    """Put what was read into the null entity columns (and the leading-mention reply)."""
     urls = posts.column("urls").to_pylist()
     mentions = posts.column("mentions").to_pylist()
     hashtags = posts.column("hashtags").to_pylist()
     reply_to = posts.column("reply_to_account_id").to_pylist()
-    reply_post = posts.column("reply_to_post_id").to_pylist()
-    repost = posts.column("repost_of_post_id").to_pylist()
-    found = entities_parallel([t if n else None for t, n in zip(texts, need, strict=True)])
+    unanswered = pc.and_kleene(
+        pc.is_null(posts.column("reply_to_post_id")), pc.is_null(posts.column("repost_of_post_id"))
+    ).to_pylist()
     for i, entities in enumerate(found):
         if entities is None:
             continue
@@ -151,7 +255,7 @@ def enrich_posts(posts: pa.Table) -> pa.Table:
             mentions[i] = entities[1]
         if hashtags[i] is None:
             hashtags[i] = entities[2]
-        if reply_to[i] is None and reply_post[i] is None and repost[i] is None:
+        if reply_to[i] is None and unanswered[i]:
             reply_to[i] = entities[3]
     table = posts
     for name, values in (

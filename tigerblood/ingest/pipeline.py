@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from tigerblood.ingest.base import SourceError
-from tigerblood.ingest.entities import enrich_posts
+from tigerblood.ingest.entities import start_enrich
 from tigerblood.ingest.registry import detect, read_source
 from tigerblood.store import Store
 
@@ -72,20 +74,50 @@ def ingest(
         return report
     for path in sources:
         try:
-            for batch in read_source(path, format_name):
-                if batch.table == "labels" and not with_labels:
-                    continue
-                data = batch.data
-                if batch.table == "posts":  # entity extraction is costly: only for new posts
-                    data = enrich_posts(store.unseen("posts", data))
-                store.load(batch.table, data)
-                report.add(batch.table, data.num_rows)
-                if batch.table == "quarantine":
-                    report.quarantined += data.num_rows
-                if on_rows:
-                    on_rows(data.num_rows)
+            _load_source(path, store, report, format_name, with_labels, on_rows)
         except SourceError as exc:
             report.failed_sources.append(str(exc))
         except OSError as exc:
             report.failed_sources.append(f"{path}: cannot be read ({exc})")
     return report
+
+
+def _load_source(
+    path: Path,
+    store: Store,
+    report: IngestReport,
+    format_name: str | None,
+    with_labels: bool,
+    on_rows: Callable[[int], None] | None,
+) -> None:
+    """Read one source batch by batch into ``store``.
+
+    Entity extraction of a posts batch runs in worker processes while the previous batch is
+    loaded, so reading, extraction and loading overlap. Batches still load in file order (the
+    first copy of a repeated key wins, as before); a post repeated across two batches may be
+    enriched twice, and the store keeps the first.
+    """
+    pending: Callable[[], pa.Table] | None = None
+
+    def load(table: str, data: pa.Table) -> None:
+        store.load(table, data)
+        report.add(table, data.num_rows)
+        if table == "quarantine":
+            report.quarantined += data.num_rows
+        if on_rows:
+            on_rows(data.num_rows)
+
+    try:
+        for batch in read_source(path, format_name):
+            if batch.table == "labels" and not with_labels:
+                continue
+            if batch.table != "posts":
+                load(batch.table, batch.data)
+                continue
+            started = start_enrich(store.unseen("posts", batch.data))  # only for new posts
+            if pending is not None:
+                load("posts", pending())
+            pending = started
+    finally:
+        if pending is not None:
+            load("posts", pending())

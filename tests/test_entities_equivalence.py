@@ -1,0 +1,160 @@
+"""The fast entity paths return exactly what the plain library calls return.
+
+``urls_in`` feeds twitter-text only the words that can hold a link, ``mentions_in`` and
+``hashtags_in`` start their search late, and ``entities_of`` caches link words across batches and
+may hand them to worker processes. None of that may change a result, on adversarial texts
+(separators of every kind, case-folding letters, full-width signs, text-start edge cases) or on
+the real sample the demo runs on.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ttp.ttp import HASHTAG_REGEX, USERNAME_REGEX
+
+from tigerblood.ingest import entities
+from tigerblood.ingest.entities import (
+    entities_of,
+    hashtags_in,
+    leading_mention,
+    mentions_in,
+    urls_in,
+)
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from twitter_text import extract_urls
+
+SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cresci-2015-sample" / "posts.parquet"
+
+SEPARATORS = list(
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u180e\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""twitter-text's spaces_group, one of each kind, plus odd ones below that Python calls space."""
+
+PIECES = [
+    *SEPARATORS,
+    "\x1c",
+    "\x1f",
+    *"abcXYZ019_-./:?=&()!,'$%~|[]+*;",
+    "@",
+    "\uff20",
+    "#",
+    "\uff03",
+    "é",
+    "ÿ",
+    "Ÿ",
+    "ß",
+    "\u212a",
+    "\u017f",
+    "\u0131",
+    "中",
+    "д",
+    "\u2013",
+    "\u202a",
+    "\u200e",
+    "\ufeff",
+    "http://",
+    "https://",
+    "HTTP://",
+    "www.",
+    "t.co/",
+    "bit.ly",
+    ".com",
+    ".co",
+    ".jp",
+    ".x",
+    "xn--",
+    "example",
+    "RT @",
+    "@user",
+    "#tag",
+    "..",
+    "...",
+]
+texts = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+
+def plain_mentions(text: str) -> list[str]:
+    """ttp's username pattern as the library applies it."""
+    return [m.group(1) for m in USERNAME_REGEX.finditer(text) if m.group(2) is None]
+
+
+def plain_hashtags(text: str) -> list[str]:
+    """ttp's hashtag pattern as the library applies it."""
+    return [m.group(3) for m in HASHTAG_REGEX.finditer(text)]
+
+
+def plain_leading(text: str) -> str | None:
+    stripped = text.lstrip()
+    if not stripped.startswith("@"):
+        return None
+    found = plain_mentions(stripped.split(None, 1)[0])
+    return found[0] if found else None
+
+
+def plain(text: str) -> tuple:
+    return (
+        list(extract_urls(text)),
+        plain_mentions(text),
+        plain_hashtags(text),
+        plain_leading(text),
+    )
+
+
+@settings(max_examples=1500, deadline=None)
+@given(texts)
+def test_urls_in_equals_twitter_text_on_any_text(text: str) -> None:
+    assert urls_in(text) == list(extract_urls(text))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(texts)
+def test_mentions_and_hashtags_equal_the_ttp_patterns_on_any_text(text: str) -> None:
+    assert mentions_in(text) == plain_mentions(text)
+    assert hashtags_in(text) == plain_hashtags(text)
+    assert leading_mention(text) == plain_leading(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), texts), max_size=20))
+def test_batches_with_repeats_and_a_warm_cache_equal_the_plain_calls(batch: list) -> None:
+    expected = [None if t is None else plain(t) for t in batch]
+    assert entities_of(batch) == expected
+    assert entities_of(batch) == expected  # second time every word comes from the cache
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "éxample.com opens the text",
+        " éxample.com after a space",
+        "(bit.ly/x) in brackets",
+        "a.b.c.d.example.com/path?q=1#frag",
+        "http://t.co/" + "a" * 50,
+        "x\u3000t.co/abc\x85bit.ly/y\xa0z.com",
+        "#a#b ##c #_#ab #abcé#def",
+        "a@b @c@d \uff20e @f/list",
+    ],
+)
+def test_known_edge_cases_equal_the_plain_calls(text: str) -> None:
+    assert entities_of([text]) == [plain(text)]
+
+
+@pytest.fixture
+def sample_texts() -> list[str]:
+    return [t for t in pq.read_table(SAMPLE, columns=["text"]).column("text").to_pylist() if t]
+
+
+def test_demo_sample_in_worker_processes_equals_the_plain_calls(
+    sample_texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(entities, "PARALLEL_MIN_TEXTS", 1)
+    monkeypatch.setattr(entities, "_known_words", {})
+    assert entities_of(sample_texts) == [plain(t) for t in sample_texts]
