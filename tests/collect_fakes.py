@@ -148,11 +148,12 @@ def fake_did(number: int) -> str:
 
 
 class AppView:
-    """Alice (the fixture profile) with generated followers, her feed and two threads."""
+    """Alice (the fixture profile) with generated followers, her feed, two threads, and who
+    liked her two posts (the getLikes fixture for one, generated likers for the other)."""
 
     PAGE = 20  # the server's own page size: smaller than what the collector asks for
 
-    def __init__(self, extra_followers: int = 42) -> None:
+    def __init__(self, extra_followers: int = 42, extra_likers: int = 35) -> None:
         self.profile = fixture("bluesky", "app.bsky.actor.getProfile.json")
         self.did = self.profile["did"]
         listed = fixture("bluesky", "app.bsky.graph.getFollowers.json")["response"]
@@ -163,6 +164,7 @@ class AppView:
         self.follows = [v for v in follows if v["did"] != self.did]
         self.feed = fixture("bluesky", "app.bsky.feed.getAuthorFeed.json")["feed"]
         self.threads = self._threads()
+        self.likes = self._likes(extra_likers)
         self.detailed = fixture("bluesky", "app.bsky.actor.getProfiles.json")["response"]
         self.served_profiles: list[list[str]] = []
 
@@ -201,6 +203,33 @@ class AppView:
             },
         }
 
+    def _likes(self, extra: int) -> dict[str, dict]:
+        """getLikes answers per post URI, in the lexicon's shape; the feed's ``likeCount`` of
+        Alice's posts is set to match, as the AppView's would."""
+        liked = fixture("bluesky", "app.bsky.feed.getLikes.json")["response"]
+        own = [
+            i["post"] for i in self.feed if "reason" not in i and i["post"]["uri"] != liked["uri"]
+        ]
+        other = own[0]
+        likers = [self.followers[i] for i in range(0, 20, 2)]  # ten followers...
+        likers += [self._view(self.followers[0], 500 + i) for i in range(extra)]  # ...and others
+        likes = [
+            {
+                "indexedAt": f"2025-03-04T16:{n // 60:02d}:{n % 60:02d}.500Z",
+                "createdAt": f"2025-03-04T16:{n // 60:02d}:{n % 60:02d}.000Z",
+                "actor": {k: v for k, v in view.items() if k != "viewer"},
+            }
+            for n, view in enumerate(likers)
+        ]
+        answers = {
+            liked["uri"]: {"uri": liked["uri"], "cid": liked["cid"], "likes": liked["likes"]},
+            other["uri"]: {"uri": other["uri"], "cid": other["cid"], "likes": likes},
+        }
+        for item in self.feed:
+            if "reason" not in item and item["post"]["uri"] in answers:
+                item["post"]["likeCount"] = len(answers[item["post"]["uri"]]["likes"])
+        return answers
+
     def mount(self, server: FakeServer) -> None:
         xrpc = "/xrpc/app.bsky."
         server.route(xrpc + r"actor\.getProfile", self.get_profile)
@@ -209,6 +238,7 @@ class AppView:
         server.route(xrpc + r"feed\.getAuthorFeed", self.page("feed", self.feed))
         server.route(xrpc + r"feed\.getPostThread", self.get_thread)
         server.route(xrpc + r"actor\.getProfiles", self.get_profiles)
+        server.route(xrpc + r"feed\.getLikes", self.get_likes)
 
     def get_profile(self, match: re.Match[str], query: Query) -> Answer:
         if query.get("actor") not in ([self.profile["handle"]], [self.did]):
@@ -233,6 +263,19 @@ class AppView:
         if uri not in self.threads:
             return 400, {"error": "NotFound", "message": f"Post not found: {uri}"}, {}
         return 200, self.threads[uri], {}
+
+    def get_likes(self, match: re.Match[str], query: Query) -> Answer:
+        """Paged by an opaque ``cursor``, ``limit`` capped at the server's page size."""
+        uri = query.get("uri", [""])[0]
+        if uri not in self.likes:
+            return 400, {"error": "InvalidRequest", "message": f"Could not find post: {uri}"}, {}
+        answer = self.likes[uri]
+        start = int(query.get("cursor", ["0"])[0])
+        size = min(self.PAGE, int(query.get("limit", ["50"])[0]))
+        body = {**answer, "likes": answer["likes"][start : start + size]}
+        if start + size < len(answer["likes"]):
+            body["cursor"] = str(start + size)
+        return 200, body, {}
 
     def get_profiles(self, match: re.Match[str], query: Query) -> Answer:
         actors = query.get("actors", [])
@@ -265,6 +308,14 @@ class AppView:
                 uris.add(node["post"]["uri"])
                 stack.extend(node.get("replies", []))
         return uris
+
+    def served_likes(self, max_per_post: int) -> set[tuple[str, str]]:
+        """(liker, post) for the first ``max_per_post`` likes of each of Alice's posts."""
+        return {
+            (like["actor"]["did"], uri)
+            for uri, answer in self.likes.items()
+            for like in answer["likes"][:max_per_post]
+        }
 
     def talkers(self) -> set[str]:
         """Authors of served thread posts that reply to Alice or mention her."""

@@ -25,7 +25,7 @@ from tigerblood.collect import (
 )
 from tigerblood.collect import bluesky as bluesky_module
 from tigerblood.collect import mastodon as mastodon_module
-from tigerblood.collect.bluesky import PROFILES_BATCH
+from tigerblood.collect.bluesky import MAX_LIKES_PER_POST, PROFILES_BATCH
 from tigerblood.collect.http import HttpClient, parse_wait
 from tigerblood.collect.mastodon import parse_acct
 from tigerblood.ingest.entities import enrich_posts
@@ -41,7 +41,9 @@ KEYS = {
     "accounts": "platform, account_id",
     "posts": "platform, post_id",
     "follows": "platform, follower_id, followee_id, action",
+    "likes": "platform, account_id, post_id",
 }
+LIKES = "/xrpc/app.bsky.feed.getLikes"
 
 
 @pytest.fixture
@@ -234,10 +236,19 @@ def test_bluesky_collects_what_was_served_through_429_and_503(appview):
     }
     posts = {row[0] for row in store.sql("SELECT post_id FROM posts")}
     assert posts == world.served_posts()
-    # getProfiles: batches of at most 25, for every follower and everyone who talked to Alice.
+    # Who liked her posts: every liker served, each like naming Alice as the post's author.
+    served_likes = world.served_likes(MAX_LIKES_PER_POST)
+    likes = store.sql("SELECT account_id, post_id, post_account_id, observed_at FROM likes")
+    assert {(liker, post) for liker, post, _, _ in likes} == served_likes
+    assert {author for _, _, author, _ in likes} == {world.did}
+    assert all(observed is not None for *_, observed in likes)
+    assert report.steps["likes"] == len(served_likes)
+    # getProfiles: batches of at most 25, for every follower, liker and whoever talked to Alice.
     asked = [did for batch in world.served_profiles for did in batch]
+    likers = {liker for liker, _ in served_likes}
     assert all(len(batch) <= PROFILES_BATCH for batch in world.served_profiles)
-    assert sorted(asked) == sorted(set(served_followers) | world.talkers())
+    assert sorted(asked) == sorted(set(served_followers) | world.talkers() | likers)
+    assert likers - set(served_followers)  # most likers do not follow her
     assert world.talkers() - set(served_followers)  # Dan replied without following
     counted = store.sql(
         "SELECT account_id FROM accounts WHERE followers_count IS NOT NULL "
@@ -252,11 +263,24 @@ def test_bluesky_collects_what_was_served_through_429_and_503(appview):
 
 
 def test_bluesky_limits_hold(appview):
-    server, _ = appview
+    server, world = appview
     store = Store()
-    report = bluesky(server, store, max_followers=25, max_follows=1, max_posts=2, max_threads=1)
+    report = bluesky(
+        server,
+        store,
+        max_followers=25,
+        max_follows=1,
+        max_posts=2,
+        max_threads=1,
+        max_liked_posts=1,
+        max_likes_per_post=25,
+    )
     limits = [int(e.query["limit"][0]) for e in server.requests(FOLLOWERS)]
     assert limits == [25, 5]  # 20 served, then only the 5 still wanted
+    liked = [(e.query["uri"][0], int(e.query["limit"][0])) for e in server.requests(LIKES)]
+    (post,) = {uri for uri, _ in liked}  # one post only
+    assert [limit for _, limit in liked] == [25, 5]  # its 45 likers: 20 served, then 5
+    assert store.count("likes") == report.steps["likes"] == min(25, len(world.likes[post]["likes"]))
     assert report.steps["followers"] == 25
     assert report.steps["follows"] == 1
     assert report.steps["feed"] == 2
@@ -289,7 +313,7 @@ def test_bluesky_resumes_from_the_checkpoint_after_a_failure(appview, tmp_path):
 
     clean = Store()
     bluesky(server, clean)
-    for name in ("accounts", "posts", "follows"):
+    for name in ("accounts", "posts", "follows", "likes"):
         assert table(store, name, ("observed_at",)) == table(clean, name, ("observed_at",))
     assert_no_duplicates(store)
     assert store.sql("SELECT step FROM collect_state") == [(state.COMPLETE,)]
@@ -308,7 +332,8 @@ def test_bluesky_raw_log_rescans_to_the_same_tables(appview, tmp_path):
     rescanned = Store()
     result = ingest([report.raw_path], rescanned)
     assert not result.failed_sources
-    for name in ("accounts", "posts", "follows"):
+    assert store.count("likes") > 0
+    for name in ("accounts", "posts", "follows", "likes"):
         assert table(rescanned, name) == table(store, name), name
 
 
@@ -322,6 +347,34 @@ def test_bluesky_second_run_starts_afresh_without_duplicates(appview):
     assert second.new_rows == {"accounts": 0, "posts": 0, "follows": 0, "quarantine": 0}
     assert {name: store.count(name) for name in KEYS} == counts
     assert_no_duplicates(store)
+
+
+def test_bluesky_likes_resume_mid_post_from_the_saved_cursor(appview):
+    server, world = appview
+    server.faults.append(Fault(LIKES, 500, times=None, when=lambda q: q.get("cursor") == ["20"]))
+    store = Store()
+    with pytest.raises(CollectError, match=r"getLikes.*cursor=20"):
+        bluesky(server, store)
+    server.faults.clear()
+    mark = len(server.log)
+    report = bluesky(server, store)
+    assert report.resumed
+    resumed = server.requests(LIKES, since=mark)
+    assert resumed[0].query["cursor"] == ["20"]  # not the post's first page again
+    served = world.served_likes(MAX_LIKES_PER_POST)
+    assert set(store.sql("SELECT account_id, post_id FROM likes")) == served
+    assert_no_duplicates(store)
+
+
+def test_bluesky_likes_of_a_post_deleted_meanwhile_are_skipped(appview):
+    server, world = appview
+    gone = next(iter(world.likes))
+    world.likes.pop(gone)
+    store = Store()
+    report = bluesky(server, store)
+    assert report.steps["likes_unavailable"] == 1
+    posts = {post for _, post in store.sql("SELECT account_id, post_id FROM likes")}
+    assert posts == set(world.likes)
 
 
 def test_bluesky_thread_deleted_meanwhile_is_skipped(appview):

@@ -3,9 +3,10 @@
 No login: the public AppView answers these reads for anyone. Steps, each checkpointed per page:
 ``profile`` (getProfile: the account and its DID), ``followers`` and ``follows`` (getFollowers,
 getFollows), ``feed`` (getAuthorFeed, replies included), ``threads`` (getPostThread of the
-account's own recent posts that have replies), then ``profiles`` (getProfiles, 25 at a time) for
-its followers and for everyone who replied to or mentioned it, because list entries carry no
-follower or post counts and the detectors need them.
+account's own recent posts that have replies), ``likes`` (getLikes of its own recent posts that
+have likes: who liked them, the audience a like farm inflates), then ``profiles`` (getProfiles,
+25 at a time) for its followers, its likers and everyone who replied to or mentioned it, because
+list entries carry no follower or post counts and the detectors need them.
 
 Every response goes through the ``bluesky-appview`` adapter's own mapping, wrapped as
 ``{"collected_at", "response"}``, so the store ends up as a scan of the raw log would fill it.
@@ -39,6 +40,10 @@ THREAD_DEPTH = 6
 """Reply levels fetched below each post (the API's default); parents are not fetched."""
 UNAVAILABLE = frozenset({400, 404})
 """A thread whose post was deleted since the feed was read answers 400 NotFound: skipped."""
+MAX_LIKED_POSTS = 20
+"""Own posts whose likers are read: the recent ones, where a bought burst would show."""
+MAX_LIKES_PER_POST = 100
+"""Likers read per post (one page): enough to see who likes it, bounded for viral posts."""
 
 
 def appview_batches(wrapped: dict, source: str, location: str) -> list[Batch]:
@@ -69,6 +74,8 @@ def collect_bluesky(
     max_follows: int = 1000,
     max_posts: int = 100,
     max_threads: int = 20,
+    max_liked_posts: int = MAX_LIKED_POSTS,
+    max_likes_per_post: int = MAX_LIKES_PER_POST,
     raw_dir: Path | None = None,
     fresh: bool = False,
     policy: RetryPolicy | None = None,
@@ -91,13 +98,14 @@ def collect_bluesky(
             merge_accounts=True,
             on_progress=on_progress,
         )
-        run = _Run(session, target, max_threads)
+        run = _Run(session, target, max_threads, max_liked_posts, max_likes_per_post)
         try:
             run.profile()
             run.paged("followers", "app.bsky.graph.getFollowers", "followers", max_followers)
             run.paged("follows", "app.bsky.graph.getFollows", "follows", max_follows)
             run.paged("feed", "app.bsky.feed.getAuthorFeed", "feed", max_posts)
             run.threads()
+            run.likes()
             run.profiles()
         except CollectError as exc:
             exc.report = session.close()
@@ -108,8 +116,16 @@ def collect_bluesky(
 class _Run:
     """The steps of one Bluesky collection over a :class:`Session`."""
 
-    def __init__(self, session: Session, target: str, max_threads: int) -> None:
+    def __init__(
+        self,
+        session: Session,
+        target: str,
+        max_threads: int,
+        max_liked_posts: int = MAX_LIKED_POSTS,
+        max_likes: int = MAX_LIKES_PER_POST,
+    ) -> None:
         self.session, self.target, self.max_threads = session, target, max_threads
+        self.max_liked_posts, self.max_likes = max_liked_posts, max_likes
         self.did = ""
 
     def get(self, method: str, params: Any) -> tuple[Response, dict]:
@@ -153,7 +169,7 @@ class _Run:
             total = state.items + len(items)
             done = not cursor or not items or cursor == state.cursor or total >= limit
             new = StepState(step, cursor, total, done)
-            extra = (self._queue_threads(items),) if step == "feed" else ()
+            extra = (self._queue_threads(items), self._queue_likes(items)) if step == "feed" else ()
             self.save(response, new, *extra, items=len(items))
             state = new
 
@@ -161,7 +177,16 @@ class _Run:
         """Queue the account's own posts that have replies for the ``threads`` step."""
         return self.session.queue("threads", self._with_replies(feed), self.max_threads)
 
+    def _queue_likes(self, feed: list) -> StepState:
+        """Queue the account's own posts that have likes for the ``likes`` step."""
+        posts = self._own_posts(feed, "likeCount")
+        return self.session.queue("likes", posts, self.max_liked_posts)
+
     def _with_replies(self, feed: list) -> Iterator[str]:
+        return self._own_posts(feed, "replyCount")
+
+    def _own_posts(self, feed: list, count: str) -> Iterator[str]:
+        """URIs of the account's own posts (not its reposts) whose ``count`` is above 0."""
         for item in feed:
             if not isinstance(item, dict) or not isinstance(item.get("post"), dict):
                 continue
@@ -169,9 +194,9 @@ class _Run:
             if isinstance(reason, dict) and reason.get("$type") == REASON_REPOST:
                 continue
             author = post.get("author") if isinstance(post.get("author"), dict) else {}
-            uri, replies = post.get("uri"), post.get("replyCount")
+            uri, found = post.get("uri"), post.get(count)
             mine = author.get("did") == self.did and isinstance(uri, str)
-            if mine and isinstance(replies, int) and replies > 0:
+            if mine and isinstance(found, int) and found > 0:
                 yield uri
 
     def threads(self) -> None:
@@ -192,8 +217,46 @@ class _Run:
                 self.save(response, new, items=1)
             state, todo = new, rest
 
+    def likes(self) -> None:
+        """getLikes for each queued post, up to :attr:`max_likes` likers a post.
+
+        Two checkpoints move together: ``likes`` (posts left, the first being read; likes
+        fetched) and ``likes_page`` (the API cursor within that post, likers read of it).
+        """
+        state, page = self.session.state("likes"), self.session.state("likes_page")
+        todo: list[str] = orjson.loads(state.cursor) if state.cursor else []
+        while todo and not state.done:
+            want = min(PAGE_LIMIT, self.max_likes - page.items)
+            params: dict[str, Any] = {"uri": todo[0], "limit": want}
+            if page.cursor:
+                params["cursor"] = page.cursor
+            try:
+                response, data = self.get("app.bsky.feed.getLikes", params)
+            except CollectError as exc:
+                if exc.status not in UNAVAILABLE:
+                    raise
+                todo = todo[1:]
+                state = StepState("likes", orjson.dumps(todo).decode(), state.items, not todo)
+                page = StepState("likes_page")
+                self.session.checkpoints.save(page)
+                self.session.states[page.step] = page
+                self.session.skip(state, "likes_unavailable")
+                continue
+            found = data.get("likes")
+            items: list = found if isinstance(found, list) else []
+            cursor = data.get("cursor") if isinstance(data.get("cursor"), str) else None
+            taken = page.items + len(items)
+            finished = not cursor or not items or cursor == page.cursor or taken >= self.max_likes
+            if finished:
+                todo, page = todo[1:], StepState("likes_page")
+            else:
+                page = StepState("likes_page", cursor, taken)
+            total = state.items + len(items)
+            state = StepState("likes", orjson.dumps(todo).decode(), total, not todo)
+            self.save(response, state, page, items=len(items))
+
     def profiles(self) -> None:
-        """getProfiles for followers and for those who replied to or mentioned the account.
+        """getProfiles for followers, likers, and those who replied to or mentioned the account.
 
         The list is sorted and the cursor is the last DID done, so a resumed run skips exactly
         the batches already stored.
@@ -212,7 +275,11 @@ class _Run:
             "AND (reply_to_account_id = ? OR list_contains(mentions, ?))",
             [PLATFORM, self.did, self.did, self.did],
         )
-        actors = sorted({row[0] for row in followers + talkers} - {self.did})
+        likers = store.sql(
+            "SELECT DISTINCT account_id FROM likes WHERE platform = ? AND post_account_id = ?",
+            [PLATFORM, self.did],
+        )
+        actors = sorted({row[0] for row in followers + talkers + likers} - {self.did})
         todo = [a for a in actors if state.cursor is None or a > state.cursor]
         for start in range(0, len(todo), PROFILES_BATCH):
             batch = todo[start : start + PROFILES_BATCH]

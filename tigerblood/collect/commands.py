@@ -29,6 +29,10 @@ MaxFollowers = Annotated[int, typer.Option(min=0, help="Read at most this many f
 MaxFollows = Annotated[int, typer.Option(min=0, help="Read at most this many followed accounts.")]
 MaxPosts = Annotated[int, typer.Option(min=0, help="Read at most this many of its posts.")]
 MaxThreads = Annotated[int, typer.Option(min=0, help="Read replies of at most this many posts.")]
+MaxLikedPosts = Annotated[
+    int, typer.Option(min=0, help="Read who liked at most this many of its recent posts.")
+]
+MaxLikesPerPost = Annotated[int, typer.Option(min=0, help="Read at most this many likes a post.")]
 RawOption = Annotated[
     Path | None, typer.Option("--raw", help="Also append raw responses here (JSON Lines).")
 ]
@@ -45,11 +49,13 @@ def collect_bluesky_command(
     max_follows: MaxFollows = 1000,
     max_posts: MaxPosts = 100,
     max_threads: MaxThreads = 20,
+    max_liked_posts: MaxLikedPosts = 20,
+    max_likes_per_post: MaxLikesPerPost = 100,
     raw: RawOption = None,
     fresh: FreshOption = False,
     base_url: Annotated[str, typer.Option(help="AppView URL.")] = "https://public.api.bsky.app",
 ) -> None:
-    """Collect a Bluesky account, its followers, follows, posts and replies (public AppView)."""
+    """Collect a Bluesky account, its followers, follows, posts, replies and likers (AppView)."""
     from tigerblood.collect import collect_bluesky
 
     _collect(
@@ -62,6 +68,8 @@ def collect_bluesky_command(
             max_follows=max_follows,
             max_posts=max_posts,
             max_threads=max_threads,
+            max_liked_posts=max_liked_posts,
+            max_likes_per_post=max_likes_per_post,
             raw_dir=raw,
             fresh=fresh,
             on_progress=progress,
