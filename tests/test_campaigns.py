@@ -19,10 +19,12 @@ from tigerblood.campaigns import campaign_evidence, find_campaigns
 from tigerblood.campaigns_cli import campaigns_command
 from tigerblood.near_duplicates import (
     candidate_pairs,
+    groups_of_chunks,
     near_duplicate_groups,
     permutations,
     shingle_hashes,
     signatures,
+    token_chunks,
 )
 
 ACCOUNTS = ["a1", "a2", "a3", "a4", "a5", "a6"]
@@ -107,6 +109,24 @@ NEAR_CASES = [
 def test_near_duplicates_at_the_default_threshold(case: str, other: str, same: bool) -> None:
     groups = near_duplicate_groups(*tokens_of([BASE, other]))
     assert bool(groups[0] == groups[1]) is same
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 10_000])
+def test_groups_do_not_depend_on_how_texts_are_chunked(chunk: int) -> None:
+    base, offsets = random_texts(3, 300)
+    # copies of a few texts, one token changed, so that groups and candidate pairs exist
+    texts = [base[offsets[i] : offsets[i + 1]] for i in range(300)]
+    for i in range(0, 300, 5):
+        twin = texts[i].copy()
+        twin[-1] ^= np.uint64(1) if len(twin) > 20 else np.uint64(0)
+        texts.append(twin)
+    lengths = [len(t) for t in texts]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    tokens = np.concatenate(texts)
+    whole = near_duplicate_groups(tokens, offsets)
+    assert len(set(whole.tolist())) < len(texts)  # some texts were grouped
+    chunked = groups_of_chunks(token_chunks(tokens, offsets, size=chunk))
+    assert chunked.tolist() == whole.tolist()
 
 
 LINK = "https://push.example.org/offer"

@@ -29,6 +29,7 @@ How a cluster forms:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from tigerblood.ingest.entities import shortener_domains
-from tigerblood.near_duplicates import near_duplicate_groups
+from tigerblood.near_duplicates import groups_of_chunks
 from tigerblood.store import Store
 
 MIN_ACCOUNTS = 5
@@ -57,6 +58,9 @@ different sentences on the same topic fall under 0.3."""
 
 SHINGLE_WORDS = 3
 """Words per shingle: 5-word shingles on a 12-word text lose half their overlap to one edit."""
+
+TOKEN_BATCH = 100_000
+"""Distinct texts whose token hashes are read from DuckDB at a time for MinHash."""
 
 SAMPLES = 3
 LINKS = 5
@@ -244,23 +248,32 @@ def _link_items(store: Store, min_accounts: int) -> None:
     """)
 
 
+def _token_chunks(
+    reader: pa.RecordBatchReader,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Token hashes and offsets of each batch of texts, read from DuckDB a batch at a time so
+    that the ~20 M token hashes of a large store never sit in memory at once."""
+    for batch in reader:
+        column = batch.column(0)
+        if len(column) == 0:
+            continue
+        offsets = column.offsets.to_numpy().astype(np.int64)
+        values = column.values.to_numpy(zero_copy_only=False)
+        yield values[offsets[0] : offsets[-1]].astype(np.uint64, copy=False), offsets - offsets[0]
+
+
 def _text_items(store: Store, min_accounts: int, min_chars: int, threshold: float) -> None:
     """Near-duplicate groups of distinct normalised texts; posts of groups big enough."""
     for statement in _TEXTS_SQL.split(";"):
         store.con.execute(statement, {"min_chars": min_chars})
-    hashed = store.arrow(
+    hashed = store.con.sql(
         "SELECT list_transform(string_split(norm, ' '), lambda w: hash(w)) AS h "
         "FROM _cm_texts ORDER BY text_id"
-    )
-    column = hashed.column("h").combine_chunks() if hashed.num_rows else None
-    if column is None or len(column) == 0:
-        groups = np.zeros(0, dtype=np.int64)
-    else:
-        offsets = column.offsets.to_numpy().astype(np.int64)
-        tokens = column.values.to_numpy(zero_copy_only=False).astype(np.uint64)
-        groups = near_duplicate_groups(
-            tokens, offsets - offsets[0], threshold=threshold, shingle=SHINGLE_WORDS
-        )
+    ).to_arrow_reader(TOKEN_BATCH)
+    try:
+        groups = groups_of_chunks(_token_chunks(hashed), threshold=threshold, shingle=SHINGLE_WORDS)
+    finally:
+        hashed.close()
     table = pa.table({"text_id": np.arange(len(groups), dtype=np.int64), "grp": groups})
     store.con.register("_cm_groups_arrow", table)
     try:

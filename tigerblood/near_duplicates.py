@@ -22,6 +22,8 @@ ever built in Python.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -140,24 +142,48 @@ def _band_keys(sig: np.ndarray, start: int, end: int) -> np.ndarray:
     return _fmix64(key)
 
 
+def band_keys(sig: np.ndarray, perms: Permutations) -> np.ndarray:
+    """Every band key of every text, shape ``(bands, texts)``: 8 bands of 8 bytes a text are a
+    quarter of its 64 x 4-byte signature, which is all the LSH step needs to keep in memory."""
+    out = np.empty((perms.bands, len(sig)), dtype=np.uint64)
+    for band in range(perms.bands):
+        out[band] = _band_keys(sig, band * perms.rows, (band + 1) * perms.rows)
+    return out
+
+
 def candidate_pairs(sig: np.ndarray, perms: Permutations) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (first text of a bucket, other text of it) sharing at least one LSH band."""
+    return pairs_of_keys(band_keys(sig, perms))
+
+
+def pairs_of_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`candidate_pairs` from the band keys (one row per band)."""
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
-    for band in range(perms.bands):
-        keys = _band_keys(sig, band * perms.rows, (band + 1) * perms.rows)
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
+    for band_keys_ in keys:
+        order = np.argsort(band_keys_, kind="stable")
+        sorted_keys = band_keys_[order]
         new_run = np.ones(len(order), dtype=bool)
         new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
         leader = order[np.maximum.accumulate(np.where(new_run, np.arange(len(order)), 0))]
         member = ~new_run
         left.append(leader[member])
         right.append(order[member])
+        del order, sorted_keys, new_run, leader, member
     if not left:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pairs = np.unique(np.stack([np.concatenate(left), np.concatenate(right)], axis=1), axis=0)
     return pairs[:, 0], pairs[:, 1]
+
+
+def token_chunks(
+    tokens: np.ndarray, offsets: np.ndarray, size: int = CHUNK
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(tokens, offsets)`` of ``size`` texts at a time, offsets starting at 0."""
+    n = len(offsets) - 1
+    for lo in range(0, n, size):
+        part = offsets[lo : min(lo + size, n) + 1]
+        yield tokens[part[0] : part[-1]], part - part[0]
 
 
 def near_duplicate_groups(
@@ -171,25 +197,67 @@ def near_duplicate_groups(
 ) -> np.ndarray:
     """A group id per text: texts linked by verified LSH pairs share the smallest text index.
 
-    Signatures are computed in chunks of :data:`CHUNK` texts so the temporary arrays stay small.
+    >>> tokens = np.array([5, 6, 7, 5, 6, 7], dtype=np.uint64)
+    >>> near_duplicate_groups(tokens, np.array([0, 3, 6])).tolist()
+    [0, 0]
     """
-    n = len(offsets) - 1
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
+    return groups_of_chunks(
+        token_chunks(tokens, offsets),
+        threshold=threshold,
+        shingle=shingle,
+        num_perm=num_perm,
+        seed=seed,
+    )
+
+
+def groups_of_chunks(
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+    *,
+    threshold: float = 0.7,
+    shingle: int = 3,
+    num_perm: int = NUM_PERM,
+    seed: int = SEED,
+) -> np.ndarray:
+    """:func:`near_duplicate_groups` over texts arriving in chunks (texts numbered in order).
+
+    Memory stays near one chunk plus the band keys: each chunk's signatures go to a temporary
+    file, and only the rows of candidate pairs are read back to verify them. On 1.5 M tweets the
+    signatures alone would take 380 MB; a few tens of thousands of texts are in candidate pairs.
+    """
     perms = permutations(num_perm, seed, threshold)
-    sig = np.empty((n, num_perm), dtype=np.uint32)
-    for lo in range(0, n, CHUNK):
-        hi = min(lo + CHUNK, n)
-        part = offsets[lo : hi + 1]
-        shingles, bounds = shingle_hashes(tokens[part[0] : part[-1]], part - part[0], shingle)
-        sig[lo:hi] = signatures(shingles, bounds, perms)
-    left, right = candidate_pairs(sig, perms)
+    keys: list[np.ndarray] = []
+    with tempfile.TemporaryFile() as spill:
+        for chunk_tokens, chunk_offsets in chunks:
+            shingles, bounds = shingle_hashes(chunk_tokens, chunk_offsets, shingle)
+            sig = signatures(shingles, bounds, perms)
+            del shingles, bounds
+            keys.append(band_keys(sig, perms))
+            spill.write(np.ascontiguousarray(sig).tobytes())
+        n = sum(k.shape[1] for k in keys)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        left, right = pairs_of_keys(np.concatenate(keys, axis=1))
+        del keys
+        spill.flush()
+        sig = np.memmap(spill, dtype=np.uint32, mode="r", shape=(n, num_perm))
+        left, right = _verified(sig, left, right, threshold - VERIFY_MARGIN)
+        del sig
+    return _components(n, left, right)
+
+
+def _verified(
+    sig: np.ndarray, left: np.ndarray, right: np.ndarray, bar: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs whose signatures agree on at least ``bar`` of positions."""
     keep = np.zeros(len(left), dtype=bool)
-    bar = threshold - VERIFY_MARGIN
     for lo in range(0, len(left), CHUNK):
         hi = lo + CHUNK
         keep[lo:hi] = (sig[left[lo:hi]] == sig[right[lo:hi]]).mean(axis=1) >= bar
-    left, right = left[keep], right[keep]
+    return left[keep], right[keep]
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per text, the smallest text index of its connected component over the pairs."""
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     smallest = np.full(labels.max() + 1, n, dtype=np.int64)
