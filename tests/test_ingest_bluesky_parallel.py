@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import resource
 from pathlib import Path
 
 import orjson
@@ -10,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from tigerblood.ingest import bluesky_parallel
-from tigerblood.ingest.bluesky_jetstream import JetstreamAdapter
+from tigerblood.ingest.bluesky_jetstream import JetstreamAdapter, idle_cores
 from tigerblood.testing.scenarios import generate
 
 FIXTURE = Path(__file__).parent / "data" / "bluesky" / "jetstream.jsonl"
@@ -86,3 +88,28 @@ def test_parallel_reader_matches_the_single_process_reader(
             assert parallel[0][name] == rows, name
     assert single[0]["quarantine"], "the mixed file must exercise quarantine"
     assert len(single[0]["likes"]) > 1000, "and likes, across many batches"
+
+
+@pytest.mark.parametrize(("load", "expected"), [(0.0, 2), (0.6, 1), (1.4, 1), (7.0, 1)])
+def test_worker_processes_are_used_only_on_cores_nobody_else_is_using(
+    monkeypatch: pytest.MonkeyPatch, load: float, expected: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert idle_cores() == expected
+
+
+def test_an_explicit_worker_count_is_kept_whatever_the_load(
+    mixed_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "getloadavg", lambda: (99.0, 99.0, 99.0))
+    before = children_cpu()
+    read_all(mixed_file, workers=1)
+    assert children_cpu() == before  # one process: nothing forked
+    read_all(mixed_file, workers=2)
+    assert children_cpu() > before  # worker processes ran (and were reaped)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

@@ -84,7 +84,7 @@ class _Read:
         self.source = source
         self.stats = stats
         self.posts = Columns("posts")
-        self.post_columns = list(self.posts.data.items())
+        self.post_appends = [(values.append, name) for name, values in self.posts.data.items()]
         self.follows = Columns("follows")
         self.likes = Columns("likes")
         self.quarantine: list[dict] = []
@@ -157,6 +157,7 @@ class _Read:
                 time_us = event["time_us"]
                 if (
                     commit["operation"] == "create"
+                    and ((collection := commit["collection"]) == LIKE or collection == FOLLOW)
                     and event["kind"] == "commit"
                     and type(did) is str
                     and type(time_us) is int
@@ -165,7 +166,6 @@ class _Read:
                     and did.startswith("did:")
                     and 0 <= time_us <= max_micros
                 ):
-                    collection = commit["collection"]
                     subject = record["subject"]
                     at = record["createdAt"]
                     if at[19:20] == "." and at[23:] == "Z":
@@ -309,8 +309,8 @@ class _Read:
             row = to_row(uri, did, record)
             created = row["created_at"]
             row["created_at"] = time_us if created is None else to_micros(created)
-            for name, values in self.post_columns:
-                values.append(row.get(name))
+            for append, name in self.post_appends:
+                append(row.get(name))
             self.actors[did] = None
         else:
             rec.merge_account(self.accounts, rec.profile_record_row(did, record))
@@ -371,6 +371,18 @@ def account_batches(accounts: dict[str, dict], actors: dict[str, None]) -> Itera
     yield from all_batches({"accounts": ids})
 
 
+def idle_cores() -> int:
+    """Cores this process may use that other work is not already keeping busy (at least 1).
+
+    Decoding in worker processes pays for itself only on cores nobody else wants: on a
+    saturated machine the extra processes add their hand-offs and cache misses to everyone's
+    time, and one process was measured twice as fast as two (docs/sources/bluesky.md).
+    The one-minute load average is the measure of what is busy.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, int((cores or 1) - os.getloadavg()[0] + 0.5))
+
+
 def _parse(line: bytes) -> object:
     """The parsed line, or the JSON error itself (for :meth:`_Read.event` to quarantine)."""
     try:
@@ -392,8 +404,9 @@ class JetstreamAdapter(Adapter):
     description: ClassVar[str] = "Bluesky Jetstream events as JSON Lines (plain or zstd)"
     max_line_bytes: int = 1 << 20
     """No valid Bluesky record comes near 1 MiB (post text is capped at 3,000 bytes)."""
-    workers: int = min(2, os.cpu_count() or 1)
-    """Decoding processes for large files (1 reads in this process only)."""
+    workers: int | None = None
+    """Decoding processes for large files (1 reads in this process only); None chooses per read
+    with :func:`idle_cores`, at most 2."""
     parallel_bytes: int = 16 << 20
     """Files at least this large (on disk) are decoded in :attr:`workers` processes."""
 
@@ -410,10 +423,12 @@ class JetstreamAdapter(Adapter):
     def read(self, path: Path) -> Iterator[Batch]:
         """Yield posts, likes and follows every 50k rows, accounts (merged per DID) at the end."""
         self.stats = Counter()
-        if self.workers > 1 and path.is_file() and path.stat().st_size >= self.parallel_bytes:
+        large = path.is_file() and path.stat().st_size >= self.parallel_bytes
+        workers = (self.workers or min(2, idle_cores())) if large else 1
+        if workers > 1:
             from tigerblood.ingest.bluesky_parallel import read_parallel
 
-            yield from read_parallel(path, self.stats, self.max_line_bytes, self.workers)
+            yield from read_parallel(path, self.stats, self.max_line_bytes, workers)
             return
         state = _Read(str(path), self.stats)
         buffers, feed, limit = state.buffers, state.feed, self.max_line_bytes

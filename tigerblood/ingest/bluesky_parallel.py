@@ -10,6 +10,7 @@ batch by batch. Workers send Arrow tables, which pickle as Arrow buffers, not Py
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing as mp
 from collections import Counter, deque
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tigerblood import model
 from tigerblood.ingest import bluesky_records as rec
@@ -59,7 +61,7 @@ def _decode(task: tuple[str, bytes, list[tuple[int, bytes]], int, int]) -> dict[
         **{name: _table(name, state.buffers[name]) for name in _TABLES},
         "quarantine": state.quarantine,
         "accounts": state.accounts,
-        "actors": list(state.actors),
+        "actors": pa.array(list(state.actors), pa.string()),
         "stats": stats,
         "pending": state.pending,
         # Follows created here and deleted again here: no longer open for later chunks.
@@ -81,7 +83,9 @@ class _Merge:
         self.stats = stats
         self.subjects: dict[tuple[str, str], str] = {}
         self.accounts: dict[str, dict] = {}
-        self.actors: dict[str, None] = {}
+        # DIDs that posted, liked or followed, chunk by chunk, in file order: deduplicated once,
+        # in Arrow, at the end (a Python set would hash every DID of every chunk here).
+        self.actors: list[pa.Array] = []
         self.quarantine: list[dict] = []
         self.tables: dict[str, list[pa.Table]] = {name: [] for name in _TABLES}
 
@@ -102,7 +106,7 @@ class _Merge:
             subjects.pop(key, None)
         subjects.update(result["subjects"])
         self.quarantine.extend(quarantine)
-        self.actors.update(dict.fromkeys(result["actors"]))
+        self.actors.append(result["actors"])
         for row in result["accounts"].values():
             rec.merge_account(self.accounts, row)
         ready = []
@@ -119,9 +123,15 @@ class _Merge:
     def resolve(
         self, pending: list[tuple[int, int, str, str]], follows: pa.Table
     ) -> tuple[pa.Table, set[int]]:
-        """Settle unfollows against earlier batches: fill the followee, or keep the quarantine."""
-        followees = follows.column("followee_id").to_pylist()
-        keep = [True] * len(followees)
+        """Settle unfollows against earlier batches: fill the followee, or keep the quarantine.
+
+        Only the pending rows change, so the column is patched through a mask in Arrow rather
+        than round-tripped through Python.
+        """
+        size = follows.num_rows
+        keep, patch = [True] * size, [False] * size
+        subjects: list[str] = []
+        unfollowers: list[str] = []
         resolved: set[int] = set()
         for follow_index, quarantine_index, did, rkey in pending:
             subject = self.subjects.pop((did, rkey), None)
@@ -130,13 +140,19 @@ class _Merge:
                 self.stats[_FOLLOW_DELETE] -= 1
                 self.stats["quarantined"] += 1
             else:
-                followees[follow_index] = subject
+                patch[follow_index] = True
+                subjects.append(subject)
+                unfollowers.append(did)
                 resolved.add(quarantine_index)
-                if did not in self.actors:
-                    self.actors[did] = None
+        self.actors.append(pa.array(unfollowers, pa.string()))
         column = follows.schema.get_field_index("followee_id")
         field = follows.schema.field(column)
-        follows = follows.set_column(column, field, pa.array(followees, field.type))
+        followees = pc.replace_with_mask(
+            follows.column(column).combine_chunks(),
+            pa.array(patch),
+            pa.array(subjects, field.type),
+        )
+        follows = follows.set_column(column, field, followees)
         if not all(keep):
             follows = follows.filter(pa.array(keep))
         return follows, resolved
@@ -146,7 +162,8 @@ class _Merge:
             if tables:
                 yield Batch(name, pa.concat_tables(tables))
         yield from all_batches({"quarantine": self.quarantine})
-        yield from account_batches(self.accounts, self.actors)
+        actors = pa.chunked_array(self.actors, pa.string()).unique().to_pylist()
+        yield from account_batches(self.accounts, dict.fromkeys(actors))
 
 
 def blocks(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, list[tuple[int, bytes]]]]:
@@ -168,7 +185,7 @@ def blocks(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, list[tuple[int
             skipping, chunk = None, chunk[end:]
         cut = chunk.rfind(b"\n") + 1
         if cut:
-            yield carry + chunk[:cut], []
+            yield b"".join((carry, memoryview(chunk)[:cut])), []  # one copy, not two
             carry = chunk[cut:]
         else:
             carry += chunk
@@ -180,13 +197,29 @@ def blocks(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, list[tuple[int
         yield carry + b"\n", []
 
 
+def _pool(workers: int) -> Any:
+    """Forked workers whose collector never walks what they inherited.
+
+    A worker's garbage collections would otherwise traverse every object the parent held when
+    it forked (pyarrow, pandas, the caller's data), writing to each object's header and so
+    copying page after page of memory the processes could have shared: in a parent that had
+    imported pandas this doubled the CPU time of a read. Frozen objects are never traversed;
+    the parent unfreezes its own right after the fork (the pattern the ``gc.freeze`` docs give).
+    """
+    gc.freeze()
+    try:
+        return mp.get_context("fork").Pool(workers)
+    finally:
+        gc.unfreeze()
+
+
 def read_parallel(path: Path, stats: Counter[str], limit: int, workers: int) -> Iterator[Batch]:
     """What :meth:`JetstreamAdapter.read` yields for ``path``, decoded in ``workers`` processes."""
     source = str(path)
     merge = _Merge(stats)
     waiting: deque[Any] = deque()
     lineno = 0
-    with mp.get_context("fork").Pool(workers) as pool, open_decompressed(path) as stream:
+    with _pool(workers) as pool, open_decompressed(path) as stream:
         try:
             for blob, overlong in blocks(stream, limit):
                 task = (source, blob, overlong, lineno, limit)
