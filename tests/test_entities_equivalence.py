@@ -25,6 +25,7 @@ from tigerblood.ingest.entities import (
     leading_mention,
     mentions_in,
     urls_in,
+    word_urls,
 )
 
 with warnings.catch_warnings():
@@ -128,6 +129,20 @@ def test_batches_with_repeats_and_a_warm_cache_equal_the_plain_calls(batch: list
     expected = [None if t is None else plain(t) for t in batch]
     assert entities_of(batch) == expected
     assert entities_of(batch) == expected  # second time every word comes from the cache
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://", "hTtPs://"]),
+    st.sampled_from(["t.co/", "T.CO/", "t.Co/"]),
+    st.text(alphabet="abcXYZ0189", min_size=1, max_size=60),
+    st.booleans(),
+)
+def test_tco_codes_of_one_length_read_like_the_library_reads_each(
+    scheme: str, host: str, code: str, spaced: bool
+) -> None:
+    word = (" " if spaced else "") + scheme + host + code
+    assert word_urls(word) == list(extract_urls(word))
 
 
 @pytest.mark.parametrize(

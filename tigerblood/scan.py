@@ -5,6 +5,9 @@ Kept apart from the CLI so tests, the web app and benchmarks run exactly what us
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -67,6 +70,27 @@ def store_verdicts(store: Store, results: list[dict[str, Any]]) -> None:
     store.con.unregister("_verdicts")
 
 
+MEMORY_LIMIT = "1GB"
+"""DuckDB's budget during a scan. Its default (80 % of RAM) lets an in-memory store of a few
+million posts plus the clustering and feature queries grow past 2.5 GB; with a budget it spills
+table blocks and operator state to a temporary folder, and the Python steps (MinHash, the model)
+keep their own few hundred MB on top."""
+
+
+def bound_memory(store: Store) -> None:
+    """Give the store's DuckDB :data:`MEMORY_LIMIT` and somewhere to spill.
+
+    An in-memory store would spill to ``.tmp`` in the working directory; it gets a private
+    temporary folder instead, removed when the store goes away. A file store spills beside its
+    file, as DuckDB does by default.
+    """
+    store.sql(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    if store.path == ":memory:":
+        folder = tempfile.mkdtemp(prefix="tigerblood-spill-")
+        store.sql(f"SET temp_directory = '{folder}'")
+        weakref.finalize(store, shutil.rmtree, folder, True)
+
+
 def scan(
     sources: list[Path],
     store: Store,
@@ -78,7 +102,8 @@ def scan(
     use_model: bool = True,
     model_path: Path | None = None,
 ) -> ScanResult:
-    """Load sources into ``store`` and judge every account found there."""
+    """Load sources into ``store`` and judge every account found there (memory bounded)."""
+    bound_memory(store)
     report = ingest(sources, store, format_name=format_name, on_rows=on_rows)
     return judge(
         store,

@@ -93,11 +93,13 @@ def _load_source(
     """Read one source batch by batch into ``store``.
 
     Entity extraction of a posts batch runs in worker processes while the previous batch is
-    loaded, so reading, extraction and loading overlap. Batches still load in file order (the
-    first copy of a repeated key wins, as before); a post repeated across two batches may be
-    enriched twice, and the store keeps the first.
+    loaded, so reading, extraction and loading overlap. Batches still load in file order, and
+    each is cut to the posts not stored yet just before it loads, so what is stored and counted
+    is what a batch-by-batch load gives. Extraction skips posts already stored when the load
+    began (a re-scan); on a fresh store that check would find nothing and is skipped.
     """
     pending: Callable[[], pa.Table] | None = None
+    fresh = store.count("posts") == 0
 
     def load(table: str, data: pa.Table) -> None:
         store.load(table, data)
@@ -114,10 +116,10 @@ def _load_source(
             if batch.table != "posts":
                 load(batch.table, batch.data)
                 continue
-            started = start_enrich(store.unseen("posts", batch.data))  # only for new posts
+            started = start_enrich(batch.data if fresh else store.unseen("posts", batch.data))
             if pending is not None:
-                load("posts", pending())
+                load("posts", store.unseen("posts", pending()))
             pending = started
     finally:
         if pending is not None:
-            load("posts", pending())
+            load("posts", store.unseen("posts", pending()))
