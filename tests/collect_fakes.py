@@ -342,8 +342,8 @@ INSTANCE = "mastodon.social"
 
 
 class Mastodon:
-    """Alice@mastodon.social: her statuses (fixture + generated), followers, following, and
-    the context of her post that has replies."""
+    """Alice@mastodon.social: her statuses (fixture + generated), followers, following, the
+    context of her post that has replies, and who favourited her post that has favourites."""
 
     PAGE = 4
 
@@ -372,6 +372,9 @@ class Mastodon:
         self.following = graph["following"] + [
             self._account(graph["following"][0], 50 + i) for i in range(2)
         ]
+        likers = [self._account(graph["followers"][0], 80 + i) for i in range(3)]
+        own[-1]["favourites_count"] = len(likers)
+        self.favourites = {own[-1]["id"]: likers}
 
     @staticmethod
     def _account(template: dict, number: int) -> dict:
@@ -396,6 +399,7 @@ class Mastodon:
         server.route(base + "/followers", self.page(server, "followers", self.followers))
         server.route(base + "/following", self.page(server, "following", self.following))
         server.route(r"/api/v1/statuses/(\d+)/context", self.get_context)
+        server.route(r"/api/v1/statuses/(\d+)/favourited_by", self.get_favourites)
 
     def lookup(self, match: re.Match[str], query: Query) -> Answer:
         if query.get("acct") != [self.account["username"]]:
@@ -427,7 +431,20 @@ class Mastodon:
             return 404, {"error": "Record not found"}, {}
         return 200, self.context[match.group(1)], {}
 
+    def get_favourites(self, match: re.Match[str], query: Query) -> Answer:
+        if match.group(1) not in self.favourites:
+            return 404, {"error": "Record not found"}, {}
+        return 200, self.favourites[match.group(1)], {}
+
     # An independent reading of what was served.
+
+    def served_likes(self) -> set[tuple[str, str, str]]:
+        """(liker, status, author) for every favourite served, ids qualified."""
+        return {
+            (f"{a['id']}@{INSTANCE}", f"{sid}@{INSTANCE}", f"{self.id}@{INSTANCE}")
+            for sid, accounts in self.favourites.items()
+            for a in accounts
+        }
 
     def served_status_ids(self) -> set[str]:
         ids: set[str] = set()

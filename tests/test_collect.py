@@ -417,6 +417,9 @@ def test_mastodon_collects_what_was_served_through_429_and_503(mastodon):
     assert len(pages) == 2  # 7 statuses, 4 a page
     assert pages[1].query["max_id"] == ["4"]
     assert len(server.requests("/api/v1/statuses/113400000000000001/context")) == 1
+    likes = store.sql("SELECT account_id, post_id, post_account_id FROM likes")
+    assert set(likes) == world.served_likes() and len(likes) == len(world.served_likes())
+    assert len(server.requests("/api/v1/statuses/113400000000000001/favourited_by")) == 1
     observed = store.sql("SELECT observed_at FROM accounts WHERE account_id = ?", [me])
     assert observed[0][0] is not None
     assert_no_duplicates(store)
@@ -446,7 +449,7 @@ def test_mastodon_resumes_from_the_next_link(mastodon, tmp_path):
         if batch.table == "posts":
             data = enrich_posts(rescanned.unseen("posts", data))
         rescanned.load(batch.table, data)
-    for name in ("accounts", "posts", "follows"):
+    for name in ("accounts", "posts", "follows", "likes"):
         assert table(rescanned, name) == table(store, name), name
 
 
@@ -528,3 +531,21 @@ def test_collect_command_then_scan_and_audit_use_the_same_store(appview, tmp_pat
     )
     assert audit.returncode == 0, audit.stderr
     assert '"quality' in audit.stdout
+
+
+def test_mastodon_collected_again_later_adds_a_count_reading(mastodon):
+    server, world = mastodon
+    store = Store()
+    masto(server, store)
+    world.account["followers_count"] += 40  # the account gained followers since
+    masto(server, store, fresh=True)
+    me = f"{world.id}@{INSTANCE}"
+    readings = store.sql(
+        "SELECT followers_count FROM account_snapshots WHERE account_id = ? ORDER BY observed_at",
+        [me],
+    )
+    assert [r[0] for r in readings] == [
+        world.account["followers_count"] - 40,
+        world.account["followers_count"],
+    ]
+    assert_no_duplicates(store)

@@ -18,9 +18,10 @@ from tests.report_support import (
 )
 from tigerblood.ingest.pipeline import ingest
 from tigerblood.reports.audit import audit
-from tigerblood.reports.count_growth import MIN_INTERVALS, count_growth
+from tigerblood.reports.count_growth import MIN_INTERVALS, count_growth, readings
 from tigerblood.reports.i18n import get_lang
 from tigerblood.reports.render import audit_html, to_json
+from tigerblood.reports.target import Target
 from tigerblood.store import Store
 
 
@@ -139,3 +140,19 @@ def test_without_likes_or_readings_the_report_says_so(tmp_path: Path) -> None:
     assert len(report.count_growth.points) == 1  # only the profile's own reading
     html = audit_html(report)
     assert "No likes of this account" in html and "read only once" in html
+
+
+def test_readings_minutes_apart_are_one_reading(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "account_snapshots.csv").write_text(
+        "platform,account_id,observed_at,followers_count\n"
+        "twitter,9,2024-01-01 10:00:00+00,100\n"
+        "twitter,9,2024-01-01 10:00:05+00,101\n"  # the next page of the same collection
+        "twitter,9,2024-01-02 10:00:00+00,130\n",
+        encoding="utf-8",
+    )
+    store = Store()
+    ingest([folder], store)
+    target = Target("twitter", "9", None)
+    assert [(t.day, n) for t, n in readings(store, target)] == [(1, 101), (2, 130)]

@@ -85,13 +85,15 @@ def collect_mastodon_command(
     max_follows: MaxFollows = 1000,
     max_posts: MaxPosts = 100,
     max_threads: MaxThreads = 20,
+    max_liked_posts: MaxLikedPosts = 20,
     raw: RawOption = None,
     fresh: FreshOption = False,
     base_url: Annotated[
         str | None, typer.Option(help="Server URL (default: https://<instance>).")
     ] = None,
 ) -> None:
-    """Collect a Mastodon account, its followers, following, statuses and replies (public API)."""
+    """Collect a Mastodon account, its followers, following, statuses, replies and who
+    favourited its statuses (public API)."""
     from tigerblood.collect import collect_mastodon
 
     _collect(
@@ -104,6 +106,7 @@ def collect_mastodon_command(
             max_follows=max_follows,
             max_posts=max_posts,
             max_threads=max_threads,
+            max_liked_posts=max_liked_posts,
             raw_dir=raw,
             fresh=fresh,
             on_progress=progress,

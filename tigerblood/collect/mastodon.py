@@ -4,12 +4,14 @@ No token: these reads are public on most servers (a server may hide an account's
 which then come back empty). Steps, each checkpointed per page: ``lookup``
 (``/api/v1/accounts/lookup``), ``statuses``, ``followers`` and ``following`` (paged by the ``Link``
 header's ``rel="next"``), then ``threads``: ``/api/v1/statuses/:id/context`` for the account's own
-recent statuses that have replies. Mastodon lists carry whole Account entities, counts included,
-so no profile step is needed.
+recent statuses that have replies, and ``favourites``: ``/api/v1/statuses/:id/favourited_by``
+(first page) for its own recent statuses that have favourites, so an audit sees who liked them.
+Mastodon lists carry whole Account entities, counts included, so no profile step is needed.
 
 Every page goes through the ``mastodon`` adapter's mapping; follower and following pages, and the
 looked-up account, are wrapped in tigerblood's collected layout (``{"instance", "observed_at",
-"account", "followers" | "following"}``), the one shape that says whose list a page is.
+"account", "followers" | "following"}``), the one shape that says whose list a page is; a
+favourites page likewise as ``{"instance", "observed_at", "status", "favourited_by"}``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from tigerblood.ingest.rows import Collector
 from tigerblood.store import Store
 
 PLATFORM = "mastodon"
-PAGE_LIMITS = {"statuses": 40, "followers": 80, "following": 80}
+PAGE_LIMITS = {"statuses": 40, "followers": 80, "following": 80, "favourited_by": 80}
 """The largest ``limit`` each endpoint accepts."""
 UNAVAILABLE = frozenset({404, 410})
 """A status deleted since its page was read: its thread is skipped."""
@@ -67,6 +69,7 @@ def collect_mastodon(
     max_follows: int = 1000,
     max_posts: int = 100,
     max_threads: int = 20,
+    max_liked_posts: int = 20,
     raw_dir: Path | None = None,
     fresh: bool = False,
     policy: RetryPolicy | None = None,
@@ -86,7 +89,7 @@ def collect_mastodon(
         session = Session(
             PLATFORM, target, store, client, raw_dir=raw_dir, fresh=fresh, on_progress=on_progress
         )
-        run = _Run(session, user, instance, max_threads)
+        run = _Run(session, user, instance, max_threads, max_liked_posts)
         try:
             account = run.lookup()
             base = f"/api/v1/accounts/{account['id']}"
@@ -94,6 +97,7 @@ def collect_mastodon(
             run.paged("followers", f"{base}/followers", max_followers)
             run.paged("following", f"{base}/following", max_follows)
             run.threads()
+            run.favourites()
         except CollectError as exc:
             exc.report = session.close()
             raise
@@ -103,10 +107,15 @@ def collect_mastodon(
 class _Run:
     """The steps of one Mastodon collection over a :class:`Session`."""
 
-    def __init__(self, session: Session, user: str, instance: str, max_threads: int) -> None:
+    def __init__(
+        self, session: Session, user: str, instance: str, max_threads: int, max_liked: int
+    ) -> None:
         self.session, self.user, self.instance = session, user, instance
-        self.max_threads = max_threads
+        self.max_threads, self.max_liked = max_threads, max_liked
         self.account: dict = {}
+        # One reading time per run: every page of a run reads the same moment's counts, so a
+        # run adds one follower-count reading, not one per page.
+        self.observed_at = datetime.now(UTC).isoformat()
 
     def save(self, response: Response, value: Any, *states: StepState, items: int = 0) -> None:
         """Map, load and checkpoint one response (``value`` is what a scan would read)."""
@@ -117,7 +126,7 @@ class _Run:
         """tigerblood's collected layout: the owner of a list, and when it was read."""
         return {
             "instance": self.instance,
-            "observed_at": datetime.now(UTC).isoformat(),
+            "observed_at": self.observed_at,
             "account": self.account,
             key: accounts,
         }
@@ -150,7 +159,8 @@ class _Run:
             done = not nxt or not page or nxt == state.cursor or total >= limit
             new = StepState(step, nxt, total, done)
             if step == "statuses":
-                self.save(response, page, new, self._queue_threads(page), items=len(page))
+                queued = (self._queue_threads(page), self._queue_favourites(page))
+                self.save(response, page, new, *queued, items=len(page))
             else:
                 self.save(response, self.layout(step, page), new, items=len(page))
             state = new
@@ -159,15 +169,25 @@ class _Run:
         """Queue the account's own statuses that have replies for the ``threads`` step."""
         return self.session.queue("threads", self._with_replies(statuses), self.max_threads)
 
+    def _queue_favourites(self, statuses: list) -> StepState:
+        """Queue the account's own favourited statuses (whole, for the favourites layout)."""
+        liked = (orjson.dumps(s).decode() for s in self._own(statuses, "favourites_count"))
+        return self.session.queue("favourites", liked, self.max_liked)
+
     def _with_replies(self, statuses: list) -> Iterator[str]:
+        for status in self._own(statuses, "replies_count"):
+            yield status["id"]
+
+    def _own(self, statuses: list, count: str) -> Iterator[dict]:
+        """The account's own statuses (not boosts) whose ``count`` is above zero."""
         for status in statuses:
             if not isinstance(status, dict) or status.get("reblog") is not None:
                 continue
             author = status.get("account")
-            replies, sid = status.get("replies_count"), status.get("id")
+            n, sid = status.get(count), status.get("id")
             mine = isinstance(author, dict) and author.get("id") == self.account.get("id")
-            if mine and isinstance(sid, str) and isinstance(replies, int) and replies > 0:
-                yield sid
+            if mine and isinstance(sid, str) and isinstance(n, int) and n > 0:
+                yield status
 
     def threads(self) -> None:
         """The context (ancestors and replies) of each queued status; deleted ones are skipped."""
@@ -184,6 +204,32 @@ class _Run:
                 self.session.skip(new, "threads_unavailable")
             else:
                 self.save(response, response.data, new, items=1)
+            state, todo = new, rest
+
+    def favourites(self) -> None:
+        """Who favourited each queued status (one page each); deleted statuses are skipped."""
+        state = self.session.state("favourites")
+        todo: list[str] = orjson.loads(state.cursor) if state.cursor else []
+        while todo and not state.done:
+            status, rest = orjson.loads(todo[0]), todo[1:]
+            new = StepState("favourites", orjson.dumps(rest).decode(), state.items + 1, not rest)
+            path = f"/api/v1/statuses/{status['id']}/favourited_by"
+            try:
+                response = self.session.client.get(_with_limit(path, PAGE_LIMITS["favourited_by"]))
+            except CollectError as exc:
+                if exc.status not in UNAVAILABLE:
+                    raise
+                self.session.skip(new, "favourites_unavailable")
+            else:
+                if not isinstance(response.data, list):
+                    raise CollectError(f"GET {response.url}: expected a JSON array")
+                layout = {
+                    "instance": self.instance,
+                    "observed_at": self.observed_at,
+                    "status": status,
+                    "favourited_by": response.data,
+                }
+                self.save(response, layout, new, items=1)
             state, todo = new, rest
 
 

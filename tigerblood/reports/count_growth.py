@@ -20,7 +20,7 @@ the share of those new followers that tigerblood flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from tigerblood.reports.audience import Member
@@ -31,6 +31,10 @@ from tigerblood.store import Store
 
 MIN_INTERVALS = 4
 """Fewest reading-to-reading intervals before any is called anomalous (three give no spread)."""
+
+MIN_GAP = timedelta(hours=1)
+"""Readings closer than this to the previous one replace it: the pages of one collection run,
+seconds apart, are one reading, and a rate per day over seconds would be noise."""
 
 SNAPSHOTS_SQL = """
 SELECT observed_at, followers_count
@@ -77,9 +81,15 @@ class CountGrowth:
 
 
 def readings(store: Store, target: Target) -> list[tuple[datetime, int]]:
-    """The target's follower-count readings, oldest first."""
+    """The target's follower-count readings, oldest first, at least ``MIN_GAP`` apart."""
     rows = store.sql(SNAPSHOTS_SQL, [target.platform, target.account_id])
-    return [(when, int(count)) for when, count in rows]
+    kept: list[tuple[datetime, int]] = []
+    for when, count in rows:
+        if kept and when - kept[-1][0] < MIN_GAP:
+            kept[-1] = (when, int(count))
+        else:
+            kept.append((when, int(count)))
+    return kept
 
 
 def count_growth(points: list[tuple[datetime, int]], followers: list[Member]) -> CountGrowth:
