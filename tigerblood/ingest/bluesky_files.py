@@ -67,22 +67,49 @@ class ZstdFrames(io.RawIOBase):
         self._dctx = zstandard.ZstdDecompressor()
         self._frame: Any = None  # the decompressobj of the frame being read
         self._pending = memoryview(b"")
+        self._error: BaseException | None = None  # raised once what came before is delivered
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            data = self._raw.read(1 << 17)
-            if not data:
-                if self._frame is not None:
-                    raise zstandard.ZstdError("truncated zstd frame: the capture was cut off")
-                return 0
-            self._pending = memoryview(self._feed(data))
+        """Fill ``buffer`` as far as the input allows, 128 KiB of compressed input at a time.
+
+        Filling it (rather than returning what one small read gives) keeps the adapters' line
+        batches as large as for a plain file: each batch has a fixed cost. A read that fails
+        after some bytes were decompressed returns those bytes and raises on the next call.
+        """
+        if not self._pending and self._error is None:
+            self._pending = memoryview(self._fill(len(buffer)))
+        if not self._pending:
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
+            return 0
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+    def _fill(self, want: int) -> bytes:
+        parts: list[bytes] = []
+        have = 0
+        while have < want:
+            try:
+                data = self._raw.read(1 << 17)
+                if not data and self._frame is not None:
+                    raise zstandard.ZstdError("truncated zstd frame: the capture was cut off")
+                piece = self._feed(data)
+            except READ_ERRORS as exc:
+                if not parts:
+                    raise
+                self._error = exc
+                break
+            if not data:
+                break
+            parts.append(piece)
+            have += len(piece)
+        return b"".join(parts)
 
     def _feed(self, data: bytes) -> bytes:
         out = []
