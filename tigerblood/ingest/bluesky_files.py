@@ -13,7 +13,7 @@ import gc
 import gzip
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -231,9 +231,11 @@ def _arrow(name: str, rows: list[dict] | Columns, start: int, stop: int) -> pa.T
     return to_table(name, rows[start:stop])
 
 
-def full_batches(
-    buffers: dict[str, list[dict]] | dict[str, list[dict] | Columns], size: int = BATCH_ROWS
-) -> Iterator[Batch]:
+Buffers = Mapping[str, "list[dict] | Columns"]
+"""Row buffers by model table: row dicts, or :class:`Columns`."""
+
+
+def full_batches(buffers: Buffers, size: int = BATCH_ROWS) -> Iterator[Batch]:
     """Yield and empty every buffer (row dicts or :class:`Columns`) that reached ``size`` rows."""
     for table, rows in buffers.items():
         if len(rows) >= size:
@@ -241,9 +243,7 @@ def full_batches(
             rows.clear()
 
 
-def all_batches(
-    buffers: dict[str, list[dict]] | dict[str, list[dict] | Columns], size: int = BATCH_ROWS
-) -> Iterator[Batch]:
+def all_batches(buffers: Buffers, size: int = BATCH_ROWS) -> Iterator[Batch]:
     """Yield whatever is left in the buffers, ``size`` rows at a time, and empty them."""
     for table, rows in buffers.items():
         for start in range(0, len(rows), size):

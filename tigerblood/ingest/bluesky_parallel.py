@@ -2,11 +2,12 @@
 
 This process reads and decompresses the file and cuts it into line batches (so line numbers,
 over-long lines and a stream that breaks behave exactly as in :meth:`JetstreamAdapter.read`);
-worker processes parse each batch into Arrow tables. What depends on earlier
-lines is settled here, in file order: a worker resolves an unfollow only against follows created
-earlier in its own batch and leaves the rest (with both possible outcomes, the unfollow row and
-its quarantine row) for this process to resolve against every earlier batch; accounts are merged
-batch by batch. Workers send Arrow tables, which pickle as Arrow buffers, not Python objects."""
+worker processes parse each batch into Arrow tables. What depends on earlier lines is settled
+here, in file order: a worker resolves an unfollow only against follows created earlier in its
+own batch and leaves the rest (with both possible outcomes, the unfollow row and its quarantine
+row) for this process to resolve against every earlier batch; accounts are merged batch by
+batch. Workers send Arrow tables, which pickle as Arrow buffers, not as Python objects.
+"""
 
 from __future__ import annotations
 
