@@ -24,7 +24,7 @@ from tigerblood.ingest.base import Batch
 from tigerblood.ingest.entities import enrich_posts
 from tigerblood.store import Store
 
-_TABLES = ("accounts", "posts", "follows", "quarantine")
+_TABLES = ("accounts", "posts", "follows", "likes", "account_snapshots", "quarantine")
 
 
 @dataclass
