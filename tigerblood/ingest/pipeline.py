@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from tigerblood import model
 from tigerblood.ingest.base import SourceError
 from tigerblood.ingest.entities import start_enrich
 from tigerblood.ingest.registry import detect, read_source
@@ -100,6 +101,7 @@ def _load_source(
     """
     pending: Callable[[], pa.Table] | None = None
     fresh = store.count("posts") == 0
+    group: list[pa.Table] = []
 
     def load(table: str, data: pa.Table) -> None:
         store.load(table, data)
@@ -108,6 +110,16 @@ def _load_source(
             report.quarantined += data.num_rows
         if on_rows:
             on_rows(data.num_rows)
+
+    def flush() -> None:
+        if group:
+            load("posts", new_posts(store, group))
+            group.clear()
+
+    def collect(posts: pa.Table) -> None:
+        group.append(posts)
+        if sum(t.num_rows for t in group) >= GROUP_ROWS:
+            flush()
 
     try:
         for batch in read_source(path, format_name):
@@ -118,8 +130,35 @@ def _load_source(
                 continue
             started = start_enrich(batch.data if fresh else store.unseen("posts", batch.data))
             if pending is not None:
-                load("posts", store.unseen("posts", pending()))
+                collect(pending())
             pending = started
     finally:
         if pending is not None:
-            load("posts", store.unseen("posts", pending()))
+            collect(pending())
+        flush()
+
+
+GROUP_ROWS = 500_000
+"""Posts gathered before one load: each load and key check reads the whole stored table, so
+fewer, larger loads cost less (about 100 MB of Arrow at a time)."""
+
+
+def new_posts(store: Store, batches: list[pa.Table]) -> pa.Table:
+    """The rows a batch-by-batch load would have stored and counted: each batch cut to the posts
+    whose key is neither stored nor in an earlier batch (repeats inside one batch are kept, as
+    :meth:`Store.unseen` keeps them), in file order."""
+    keys = ", ".join(model.PRIMARY_KEYS["posts"])
+    match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM i.{k}" for k in model.PRIMARY_KEYS["posts"])
+    names = [f"_grouped_{i}" for i in range(len(batches))]
+    for name, table in zip(names, batches, strict=True):
+        store.con.register(name, table.append_column("_row", pa.array(range(table.num_rows))))
+    grouped = " UNION ALL ".join(f"SELECT *, {i} AS _batch FROM {n}" for i, n in enumerate(names))
+    try:
+        return store.arrow(
+            f"SELECT * EXCLUDE (_batch, _row, _first) FROM (SELECT *, min(_batch) OVER "
+            f"(PARTITION BY {keys}) AS _first FROM ({grouped})) i WHERE _batch = _first "
+            f"AND NOT EXISTS (SELECT 1 FROM posts s WHERE {match}) ORDER BY _batch, _row"
+        )
+    finally:
+        for name in names:
+            store.con.unregister(name)
