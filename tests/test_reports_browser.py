@@ -93,7 +93,10 @@ def open_page(browser, path: Path, events: list[str], viewport: dict | None = No
     [
         ("audit-en", ["Audience audit: @carol", "67/100", "Follower growth", "bought audience"]),
         ("audit-fr", ["Audit d'audience", "Croissance des abonnés", "audience achetée"]),
-        ("engagement-en", ["Likes from flagged accounts", "Follower count over time", "follower jump"]),
+        (
+            "engagement-en",
+            ["Likes from flagged accounts", "Follower count over time", "follower jump"],
+        ),
         ("engagement-fr", ["J'aime venant de comptes signalés", "bond", "chute"]),
         ("mirror-en", ["Mirror: @spammy", "100% of your replies carry a link", HOSTILE]),
         ("mirror-fr", ["Miroir", "de vos réponses contiennent un lien", HOSTILE]),
