@@ -11,10 +11,14 @@ TB := $(VENV)/bin/tigerblood
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	$(PYTHON) -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'uv==0.13.8'
-	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	$(UV) sync --frozen --extra dev --python $(PYTHON) --compile-bytecode
 	touch $@
 
+# Bytecode is compiled ahead (dependencies by uv above, our package here): with
+# PYTHONDONTWRITEBYTECODE set, as on these machines, every process (the CLI, each decoding
+# worker) would otherwise recompile every module it imports, seconds each time.
 setup: $(VENV)/.installed
+	$(VENV)/bin/python -m compileall -q tigerblood
 
 demo: setup
 	$(TB) scan examples/cresci-2015-sample --db demo.duckdb --out demo-verdicts.jsonl

@@ -248,10 +248,11 @@ def generate(path: Path, events: int, seed: int = 7) -> dict[str, int]:
     return {**gen.expected, "accounts": len(gen.actors)}
 
 
-def _adapter(path: str) -> tuple[int, dict[str, int]]:
+def _adapter(path: str, workers: int | None) -> tuple[int, dict[str, int]]:
     from tigerblood.ingest.bluesky_jetstream import JetstreamAdapter
 
     adapter = JetstreamAdapter()
+    adapter.workers = workers
     rows: Counter[str] = Counter()
     for batch in adapter.read(Path(path)):
         rows[batch.table] += batch.data.num_rows
@@ -277,7 +278,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(task: str, path: str, queue: mp.Queue) -> None:
+def _timed(task: str, path: str, queue: mp.Queue, workers: int | None) -> None:
     import pyarrow as pa
 
     from tigerblood import model
@@ -286,18 +287,20 @@ def _timed(task: str, path: str, queue: mp.Queue) -> None:
     # a once-per-process cost, paid before the clock starts in both phases alike.
     pa.array([0], type=model.TIMESTAMP)
     start, cpu = time.perf_counter(), time.process_time() + _children_cpu()
-    n, rows = _adapter(path) if task == "adapter" else (_baseline(path), {})
+    n, rows = _adapter(path, workers) if task == "adapter" else (_baseline(path), {})
     # CPU includes the adapter's decoding worker processes (reaped by the end of the read).
     elapsed, cpu = time.perf_counter() - start, time.process_time() + _children_cpu() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     queue.put((n, elapsed, cpu, peak, rows))
 
 
-def run(task: str, path: Path) -> tuple[int, float, float, float, dict[str, int]]:
+def run(
+    task: str, path: Path, workers: int | None = None
+) -> tuple[int, float, float, float, dict[str, int]]:
     """One timed phase in a fresh process: (events, wall s, CPU s, peak RSS MiB, rows)."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_timed, args=(task, str(path), queue))
+    proc = ctx.Process(target=_timed, args=(task, str(path), queue, workers))
     proc.start()
     result = queue.get()
     proc.join()
@@ -319,6 +322,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--file", type=Path, help="an existing capture instead of a generated one")
+    parser.add_argument(
+        "--workers", type=int, help="decoding processes (default: the adapter's own choice)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         plain = args.file or Path(tmp) / "jetstream.jsonl"
@@ -336,7 +342,7 @@ def main() -> None:
         for label, path in files:
             rates: dict[str, tuple[float, float]] = {}
             for task in ("baseline", "adapter"):
-                n, wall, cpu, rss, rows = run(task, path)
+                n, wall, cpu, rss, rows = run(task, path, args.workers)
                 rates[task] = (n / wall, n / cpu)
                 figures = f"{wall:>7.2f} {n / wall:>10,.0f} {cpu:>7.2f} {n / cpu:>10,.0f}"
                 print(f"{label:6} {task:9} {n:>8} {figures} {rss:>9.0f}")

@@ -90,7 +90,9 @@ def test_parallel_reader_matches_the_single_process_reader(
     assert len(single[0]["likes"]) > 1000, "and likes, across many batches"
 
 
-@pytest.mark.parametrize(("load", "expected"), [(0.0, 2), (0.6, 1), (1.4, 1), (7.0, 1)])
+@pytest.mark.parametrize(
+    ("load", "expected"), [(0.0, 2), (0.6, 2), (1.4, 2), (1.6, 1), (2.5, 1), (7.0, 1)]
+)
 def test_worker_processes_are_used_only_on_cores_nobody_else_is_using(
     monkeypatch: pytest.MonkeyPatch, load: float, expected: int
 ) -> None:

@@ -377,10 +377,12 @@ def idle_cores() -> int:
     Decoding in worker processes pays for itself only on cores nobody else wants: on a
     saturated machine the extra processes add their hand-offs and cache misses to everyone's
     time, and one process was measured twice as fast as two (docs/sources/bluesky.md).
-    The one-minute load average is the measure of what is busy.
+    The one-minute load average is the measure of what is busy; it lags, so it still counts the
+    work this run did just before (one core's worth at most), which is not someone else's.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, int((cores or 1) - os.getloadavg()[0] + 0.5))
+    others = max(os.getloadavg()[0] - 1.0, 0.0)
+    return max(1, int((cores or 1) - others + 0.5))
 
 
 def _parse(line: bytes) -> object:
