@@ -555,3 +555,15 @@ def test_mastodon_collected_again_later_adds_a_count_reading(mastodon):
         world.account["followers_count"],
     ]
     assert_no_duplicates(store)
+
+
+def test_mastodon_statuses_deleted_meanwhile_are_skipped_in_threads_and_favourites(mastodon):
+    server, world = mastodon
+    world.context.clear()  # the server now answers 404 for the thread...
+    world.favourites.clear()  # ...and for who favourited the status
+    store = Store()
+    report = masto(server, store)
+    assert report.steps["threads_unavailable"] == 1
+    assert report.steps["favourites_unavailable"] == 1
+    assert store.count("likes") == 0
+    assert_no_duplicates(store)

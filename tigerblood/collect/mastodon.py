@@ -190,46 +190,49 @@ class _Run:
                 yield status
 
     def threads(self) -> None:
-        """The context (ancestors and replies) of each queued status; deleted ones are skipped."""
-        state = self.session.state("threads")
-        todo: list[str] = orjson.loads(state.cursor) if state.cursor else []
-        while todo and not state.done:
-            sid, rest = todo[0], todo[1:]
-            new = StepState("threads", orjson.dumps(rest).decode(), state.items + 1, not rest)
-            try:
-                response = self.session.client.get(f"/api/v1/statuses/{sid}/context")
-            except CollectError as exc:
-                if exc.status not in UNAVAILABLE:
-                    raise
-                self.session.skip(new, "threads_unavailable")
-            else:
-                self.save(response, response.data, new, items=1)
-            state, todo = new, rest
+        """The context (ancestors and replies) of each queued status."""
+        self._drain("threads", lambda sid: (f"/api/v1/statuses/{sid}/context", None))
 
     def favourites(self) -> None:
-        """Who favourited each queued status (one page each); deleted statuses are skipped."""
-        state = self.session.state("favourites")
+        """Who favourited each queued status (one page each), in the favourites layout."""
+
+        def request(item: str) -> tuple[str, Callable[[Any], Any]]:
+            status = orjson.loads(item)
+            path = f"/api/v1/statuses/{status['id']}/favourited_by"
+            return _with_limit(path, PAGE_LIMITS["favourited_by"]), lambda accounts: {
+                "instance": self.instance,
+                "observed_at": self.observed_at,
+                "status": status,
+                "favourited_by": accounts,
+            }
+
+        self._drain("favourites", request, expect=list)
+
+    def _drain(
+        self,
+        step: str,
+        request: Callable[[str], tuple[str, Callable[[Any], Any] | None]],
+        expect: type | None = None,
+    ) -> None:
+        """Fetch each queued item of ``step`` once, checkpointing after each; an item the
+        server no longer has (a status deleted since it was queued) is skipped and counted."""
+        state = self.session.state(step)
         todo: list[str] = orjson.loads(state.cursor) if state.cursor else []
         while todo and not state.done:
-            status, rest = orjson.loads(todo[0]), todo[1:]
-            new = StepState("favourites", orjson.dumps(rest).decode(), state.items + 1, not rest)
-            path = f"/api/v1/statuses/{status['id']}/favourited_by"
+            rest = todo[1:]
+            new = StepState(step, orjson.dumps(rest).decode(), state.items + 1, not rest)
+            path, wrap = request(todo[0])
             try:
-                response = self.session.client.get(_with_limit(path, PAGE_LIMITS["favourited_by"]))
+                response = self.session.client.get(path)
             except CollectError as exc:
                 if exc.status not in UNAVAILABLE:
                     raise
-                self.session.skip(new, "favourites_unavailable")
+                self.session.skip(new, f"{step}_unavailable")
             else:
-                if not isinstance(response.data, list):
-                    raise CollectError(f"GET {response.url}: expected a JSON array")
-                layout = {
-                    "instance": self.instance,
-                    "observed_at": self.observed_at,
-                    "status": status,
-                    "favourited_by": response.data,
-                }
-                self.save(response, layout, new, items=1)
+                if expect is not None and not isinstance(response.data, expect):
+                    raise CollectError(f"GET {response.url}: expected a JSON {expect.__name__}")
+                value = wrap(response.data) if wrap else response.data
+                self.save(response, value, new, items=1)
             state, todo = new, rest
 
 
