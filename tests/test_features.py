@@ -169,3 +169,16 @@ def test_links_through_shorteners_are_recognised() -> None:
     [row] = compute_features(store).to_pylist()
     # bit.ly and tinyurl count; t.co wraps every Twitter link and is not held against anyone.
     assert row["shortened_link_share"] == pytest.approx(2 / 4)
+
+
+@pytest.mark.parametrize("order", [["b", "a"], ["a", "b"]])
+def test_when_two_links_are_repeated_equally_then_the_top_url_is_the_smaller(order) -> None:
+    store = Store()
+    rows = [
+        post(f"{name}{i}", "s", i, "x", urls=[f"https://{name}.example/p"])
+        for name in order
+        for i in range(2)
+    ]
+    store.load("posts", model.to_table("posts", rows))
+    [row] = compute_features(store).to_pylist()
+    assert (row["top_url"], row["top_url_repeat_count"]) == ("a.example/p", 2)

@@ -74,11 +74,11 @@ def repeated_texts(store: Store) -> dict[tuple[str, str], list[dict]]:
                    trim(regexp_replace(lower(coalesce(p.text, '')), '\\s+', ' ', 'g')) AS norm
             FROM posts p JOIN _evidence_accounts USING (platform, account_id)
         )
-        SELECT platform, account_id, any_value(text) AS text, count(*) AS times,
+        SELECT platform, account_id, min(text) AS text, count(*) AS times,
                list(post_id ORDER BY post_id)[1:{EXAMPLES}] AS post_ids
         FROM t WHERE norm <> '' GROUP BY platform, account_id, norm HAVING count(*) > 1
         QUALIFY row_number() OVER (PARTITION BY platform, account_id
-            ORDER BY count(*) DESC, any_value(text)) <= 3
+            ORDER BY count(*) DESC, min(text)) <= 3
     """).to_pylist()
     return _grouped(rows)
 

@@ -50,3 +50,17 @@ def normalized_url(url: ir.StringValue) -> ir.StringValue:
 def url_host(url: ir.StringValue) -> ir.StringValue:
     """The host part of a normalized link."""
     return normalized_url(url).re_extract(r"^([^/?#:]+)", 1)
+
+
+def top_by(table: ir.Table, item: str, weight: str) -> ir.Table:
+    """Per account, the ``item`` with the largest ``weight``, ties going to the smallest item,
+    as ``(platform, account_id, top_item)``.
+
+    ``argmax`` breaks ties in whatever order the engine meets rows, so two runs (or DuckDB and
+    Spark) could name different links for the same account; a join on the maximum is portable
+    and always gives the same answer.
+    """
+    best = table.group_by(list(KEYS)).aggregate(_best=table[weight].max())
+    on = [table[k] == best[k] for k in KEYS] + [table[weight] == best._best]
+    tied = table.join(best, on).select(*KEYS, item)
+    return tied.group_by(list(KEYS)).aggregate(top_item=tied[item].min())

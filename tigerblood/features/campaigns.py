@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from tigerblood.features.base import KEYS, ModelTables, share
+from tigerblood.features.base import KEYS, ModelTables, share, top_by
 from tigerblood.features.stored import stored_table
 
 FEATURES = {
@@ -73,9 +73,10 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
         campaign_count=sized.campaign_id.nunique(),
         campaign_items=sized.item.nunique(),
         largest_campaign_accounts=sized.accounts.max(),
-        largest_campaign_id=sized.campaign_id.argmax(sized.accounts),
         campaign_posts=sized.posts.sum(),
     )
+    largest = top_by(sized, "campaign_id", "accounts").rename(largest_campaign_id="top_item")
+    stats = stats.join(largest, list(KEYS))
     joined = (
         base.left_join(stats, list(KEYS))
         .drop("platform_right", "account_id_right")

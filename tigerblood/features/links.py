@@ -11,6 +11,7 @@ from tigerblood.features.base import (
     is_reply,
     normalized_url,
     share,
+    top_by,
     url_host,
 )
 from tigerblood.ingest.entities import shortener_domains
@@ -44,9 +45,9 @@ def url_stats(posts: ir.Table) -> ir.Table:
     ranked = per_url.group_by(list(KEYS)).aggregate(
         distinct_urls=per_url.url.count(),
         top_url_repeat_count=per_url.url_posts.max(),
-        top_url=per_url.url.argmax(per_url.url_posts),
     )
-    return ranked.join(links, list(KEYS))
+    top = top_by(per_url, "url", "url_posts").rename(top_url="top_item")
+    return ranked.join(top, list(KEYS)).join(links, list(KEYS))
 
 
 def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
