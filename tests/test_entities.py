@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pyarrow as pa
 import pytest
 
@@ -66,3 +70,23 @@ def test_enrich_fills_only_what_the_source_left_null_and_marks_leading_mention_r
 
 def test_shortener_list_knows_common_shorteners() -> None:
     assert {"bit.ly", "t.co", "tinyurl.com"} <= shortener_domains()
+
+
+def test_when_workers_cannot_start_then_extraction_finishes_in_process() -> None:
+    # Code fed on standard input cannot be re-imported by spawned workers: they die at start.
+    script = (
+        "from tigerblood import model\n"
+        "from tigerblood.ingest.entities import PARALLEL_MIN_TEXTS, enrich_posts\n"
+        "n = PARALLEL_MIN_TEXTS + 5\n"
+        "rows = [{'platform': 'twitter', 'post_id': str(i), 'account_id': 'a',\n"
+        "         'text': f'@bob see example{i}.com #t{i}'} for i in range(n)]\n"
+        "out = enrich_posts(model.to_table('posts', rows)).to_pylist()\n"
+        "print(out[7]['urls'], out[7]['mentions'], out[7]['hashtags'], len(out))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[0].endswith("['example7.com'] ['bob'] ['t7'] 20005")
+    if (os.cpu_count() or 1) >= 2:  # one core: no workers were tried
+        assert "reading in this process instead" in done.stderr

@@ -12,7 +12,8 @@ import os
 import re
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from importlib.resources import files
 
@@ -214,20 +215,58 @@ def start_entities(texts: list[str | None]) -> Pending:
     """
     distinct = [t for t in dict.fromkeys(texts) if t is not None]
     workers = os.cpu_count() or 1
-    if len(distinct) < PARALLEL_MIN_TEXTS or workers < 2:
-        found = distinct_entities(distinct)
-        futures = None
-    else:
+    chunks = [distinct]
+    futures = None
+    if len(distinct) >= PARALLEL_MIN_TEXTS and workers >= 2:
         size = -(-len(distinct) // (workers * 2))
         chunks = [distinct[i : i + size] for i in range(0, len(distinct), size)]
-        futures = [_pool().submit(distinct_entities, chunk) for chunk in chunks]
+        futures = _submit(chunks)
+    found = distinct_entities(distinct) if futures is None else None
 
     def result() -> list[Entities | None]:
-        parts = found if futures is None else [e for f in futures for e in f.result()]
+        parts = found if futures is None else _gather(chunks, futures)
         by_text = dict(zip(distinct, parts, strict=True))
         return [None if t is None else by_text[t] for t in texts]
 
     return result
+
+
+def _submit(chunks: list[list[str]]) -> list[Future] | None:
+    """The chunks sent to the worker pool, or None when the pool cannot start (see below)."""
+    try:
+        return [_pool().submit(distinct_entities, chunk) for chunk in chunks]
+    except BrokenProcessPool:
+        _pool_broke()
+        return None
+
+
+def _gather(chunks: list[list[str]], futures: list[Future]) -> list[Entities]:
+    """The workers' results in order; a chunk whose worker died is read here instead.
+
+    Workers are spawned, so they import the caller's main module; a script that calls
+    :func:`ingest` at module level without an ``if __name__ == "__main__":`` guard (or code fed
+    on standard input) kills them at start. The reading then continues in this process: slower,
+    never wrong, and never a crash.
+    """
+    parts: list[Entities] = []
+    for chunk, future in zip(chunks, futures, strict=True):
+        try:
+            parts.extend(future.result())
+        except BrokenProcessPool:
+            _pool_broke()
+            parts.extend(distinct_entities(chunk))
+    return parts
+
+
+def _pool_broke() -> None:
+    if _pool.cache_info().currsize:
+        warnings.warn(
+            "entity extraction: worker processes could not run (a script without an "
+            "'if __name__ == \"__main__\":' guard?); reading in this process instead",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    _pool.cache_clear()
 
 
 def entities_of(texts: list[str | None]) -> list[Entities | None]:
