@@ -567,3 +567,16 @@ def test_mastodon_statuses_deleted_meanwhile_are_skipped_in_threads_and_favourit
     assert report.steps["favourites_unavailable"] == 1
     assert store.count("likes") == 0
     assert_no_duplicates(store)
+
+
+def test_bluesky_one_run_is_one_reading_of_each_account(appview):
+    server, _ = appview
+    store = Store()
+    bluesky(server, store)
+    # Every page of the run carries the run's time, so counts read on several pages (the
+    # profile, followers' views, likers' profiles) are one reading per account.
+    [(moments, readings, accounts)] = store.sql(
+        "SELECT count(DISTINCT observed_at), count(*), count(DISTINCT account_id) "
+        "FROM account_snapshots"
+    )
+    assert moments == 1 and readings == accounts > 1

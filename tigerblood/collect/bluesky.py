@@ -127,6 +127,9 @@ class _Run:
         self.session, self.target, self.max_threads = session, target, max_threads
         self.max_liked_posts, self.max_likes = max_liked_posts, max_likes
         self.did = ""
+        # One reading time per run, as for Mastodon: an account seen on several pages of one
+        # run (a follower who also liked) is one reading of its counts, not several.
+        self.collected_at = datetime.now(UTC).isoformat()
 
     def get(self, method: str, params: Any) -> tuple[Response, dict]:
         response = self.session.client.get(f"/xrpc/{method}", params)
@@ -136,7 +139,7 @@ class _Run:
 
     def save(self, response: Response, *states: StepState, items: int = 0) -> None:
         """Wrap, map, load and checkpoint one response."""
-        wrapped = {"collected_at": datetime.now(UTC).isoformat(), "response": response.data}
+        wrapped = {"collected_at": self.collected_at, "response": response.data}
         batches = appview_batches(wrapped, self.session.source, response.url)
         self.session.save(wrapped, batches, *states, items=items)
 
