@@ -20,6 +20,8 @@ from ttp.ttp import HASHTAG_REGEX, USERNAME_REGEX
 
 from tigerblood.ingest import entities
 from tigerblood.ingest.entities import (
+    _ascii_tlds,
+    could_hold_link,
     entities_of,
     hashtags_in,
     leading_mention,
@@ -143,6 +145,50 @@ def test_tco_codes_of_one_length_read_like_the_library_reads_each(
 ) -> None:
     word = (" " if spaced else "") + scheme + host + code
     assert word_urls(word) == list(extract_urls(word))
+
+
+WORD_PIECES = [
+    *"abcXYZ019_-./:?=&@+#",
+    "\u212a",
+    "é",
+    ".",
+    "..",
+    "http://",
+    "www.",
+    ".com",
+    ".CoM",
+    ".co",
+    ".uk",
+    ".xn--p1ai",
+    ".XN--abc",
+    ".onion",
+    ".k",
+    "\u212aw",
+    ".shop",
+    ".sh",
+    "-",
+    "U.S.",
+]
+words = st.tuples(st.booleans(), st.lists(st.sampled_from(WORD_PIECES), max_size=12)).map(
+    lambda spaced_parts: (" " if spaced_parts[0] else "") + "".join(spaced_parts[1])
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(words)
+def test_words_skipped_by_the_tld_test_hold_no_link_for_twitter_text(word: str) -> None:
+    if not could_hold_link(word):
+        assert extract_urls(word) == []
+    entities._known_words.clear()
+    assert word_urls(word) == list(extract_urls(word))
+
+
+@pytest.mark.parametrize("after", ["", "/x", ":80", "?q", ")", "-", "1", "@", "+", "é"])
+def test_every_listed_tld_after_a_dot_goes_to_the_extractor(after: str) -> None:
+    for tld in sorted(_ascii_tlds()):
+        for word in (f" a.{tld}{after}", f"A.{tld.upper()}{after}"):
+            if extract_urls(word):
+                assert could_hold_link(word), word
 
 
 @pytest.mark.parametrize(

@@ -146,6 +146,45 @@ WORD_CACHE = 300_000
 _known_words: dict[str, list[str]] = {}
 
 
+@cache
+def _ascii_tlds() -> frozenset[str]:
+    """twitter-text's own top-level domains (its gTLD and ccTLD lists): ASCII ones, lower case."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from twitter_text.regexp.valid_cctld import valid_cctld
+        from twitter_text.regexp.valid_gtld import valid_gtld
+    names: set[str] = set()
+    for pattern in (valid_gtld.pattern, valid_cctld.pattern):
+        body = pattern[pattern.index("(?:(?:") + 6 : pattern.rindex(")(?=")]
+        names.update(name.lower() for name in body.split("|") if name.isascii())
+    return frozenset(names)
+
+
+_AFTER_DOT = re.compile(r"\.([0-9A-Za-z@+-]*)")
+"""A dot and the run after it of the characters twitter-text's TLD lookahead refuses to follow."""
+
+
+def could_hold_link(word: str) -> bool:
+    """False only when twitter-text cannot find a link in ``word``: skips its slow pattern.
+
+    Every link the extractor returns has a domain ending in a dot and a TLD from its lists (or
+    ``xn--`` punycode), and a listed TLD must be followed by a character outside
+    ``[0-9a-zA-Z@+-]`` or by the end. In an ASCII word, every TLD character is inside that set, so
+    the TLD is the whole run of such characters after its dot: a word none of whose dot-runs is a
+    listed TLD, and without ``.xn--``, holds no link. Words with any non-ASCII character (IDN
+    TLDs, case-folding letters like the Kelvin sign) always go to the extractor.
+
+    >>> could_hold_link(" U.S."), could_hold_link(" bit.ly/x"), could_hold_link("...")
+    (False, True, False)
+    """
+    if not word.isascii():
+        return True
+    if ".xn--" in word.lower():
+        return True
+    tlds = _ascii_tlds()
+    return any(run.lower() in tlds for run in _AFTER_DOT.findall(word))
+
+
 _TCO_WORD = re.compile(r"( ?[Hh][Tt][Tt][Pp][Ss]?://[Tt]\.[Cc][Oo]/)([A-Za-z0-9]+)")
 """A whole link word that is a t.co link: prefix as written, then an ASCII letters-and-digits
 code (no IGNORECASE: it would let the Kelvin sign and long s in)."""
@@ -168,7 +207,7 @@ def word_urls(word: str) -> list[str]:
         _known_words.clear()
     tco = _TCO_WORD.fullmatch(word)
     if tco is None:
-        found = list(_extract_urls()(word))
+        found = list(_extract_urls()(word)) if could_hold_link(word) else []
     else:
         prefix, code = tco.groups()
         model = prefix + "a" * len(code)
