@@ -11,12 +11,12 @@ import pytest
 
 from tigerblood import model
 from tigerblood.ingest.entities import (
-    enrich_posts,
     hashtags_in,
     mentions_in,
     shortener_domains,
     urls_in,
 )
+from tigerblood.ingest.entity_words import enrich_posts
 
 
 @pytest.mark.parametrize(
@@ -76,8 +76,9 @@ def test_when_workers_cannot_start_then_extraction_finishes_in_process() -> None
     # Code fed on standard input cannot be re-imported by spawned workers: they die at start.
     script = (
         "from tigerblood import model\n"
-        "from tigerblood.ingest.entities import PARALLEL_MIN_TEXTS, enrich_posts\n"
-        "n = PARALLEL_MIN_TEXTS + 5\n"
+        "from tigerblood.ingest.entities import PARALLEL_MIN_WORDS\n"
+        "from tigerblood.ingest.entity_words import enrich_posts\n"
+        "n = PARALLEL_MIN_WORDS + 5\n"
         "rows = [{'platform': 'twitter', 'post_id': str(i), 'account_id': 'a',\n"
         "         'text': f'@bob see example{i}.com #t{i}'} for i in range(n)]\n"
         "out = enrich_posts(model.to_table('posts', rows)).to_pylist()\n"
@@ -87,6 +88,6 @@ def test_when_workers_cannot_start_then_extraction_finishes_in_process() -> None
         [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split("\n")[0].endswith("['example7.com'] ['bob'] ['t7'] 20005")
+    assert done.stdout.split("\n")[0].endswith("['example7.com'] ['bob'] ['t7'] 50005")
     if (os.cpu_count() or 1) >= 2:  # one core: no workers were tried
         assert "reading in this process instead" in done.stderr

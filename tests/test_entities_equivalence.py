@@ -1,10 +1,11 @@
 """The fast entity paths return exactly what the plain library calls return.
 
 ``urls_in`` feeds twitter-text only the words that can hold a link, ``mentions_in`` and
-``hashtags_in`` start their search late, and ``entities_of`` caches link words across batches and
-may hand them to worker processes. None of that may change a result, on adversarial texts
-(separators of every kind, case-folding letters, full-width signs, text-start edge cases) or on
-the real sample the demo runs on.
+``hashtags_in`` start their search late, and ``entities_of`` cuts texts into words with DuckDB's
+regex engine, reads each distinct word once (caching link words across batches, maybe in worker
+processes) and puts the results back in text order. None of that may change a result, on
+adversarial texts (separators of every kind, case-folding letters, full-width signs, text-start
+edge cases) or on the real sample the demo runs on.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from tigerblood.ingest import entities
 from tigerblood.ingest.entities import (
     _ascii_tlds,
     could_hold_link,
-    entities_of,
     hashtags_in,
     leading_mention,
     mentions_in,
     urls_in,
     word_urls,
 )
+from tigerblood.ingest.entity_words import entities_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -216,6 +217,6 @@ def sample_texts() -> list[str]:
 def test_demo_sample_in_worker_processes_equals_the_plain_calls(
     sample_texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(entities, "PARALLEL_MIN_TEXTS", 1)
+    monkeypatch.setattr(entities, "PARALLEL_MIN_WORDS", 1)
     monkeypatch.setattr(entities, "_known_words", {})
     assert entities_of(sample_texts) == [plain(t) for t in sample_texts]

@@ -1,9 +1,9 @@
-"""Grouped loading stores and counts what a batch-by-batch load would."""
+"""Grouped loading stores what a batch-by-batch load would, and counts the posts stored."""
 
 from __future__ import annotations
 
 from tigerblood import model
-from tigerblood.ingest.pipeline import new_posts
+from tigerblood.ingest.pipeline import load_new_posts
 from tigerblood.store import Store
 
 
@@ -14,19 +14,21 @@ def posts(*ids: str, text: str = "hi") -> object:
     )
 
 
-def test_when_a_post_repeats_across_batches_then_only_its_first_batch_keeps_it() -> None:
-    store = Store()
-    store.load("posts", posts("0"))
+def stored(store: Store) -> list[dict]:
+    return store.arrow("SELECT * FROM posts ORDER BY post_id").to_pylist()
+
+
+def test_when_a_post_repeats_across_batches_then_only_its_first_occurrence_is_stored() -> None:
     batches = [posts("1", "2", "2", text="first"), posts("2", "3", "0", text="second")]
-    one_by_one = []
-    for batch in batches:  # what the batch-by-batch load kept and counted
-        fresh = store.unseen("posts", batch)
-        one_by_one.append(fresh)
-        store.load("posts", fresh)
-    expected = [r for t in one_by_one for r in t.to_pylist()]
-    store = Store()
-    store.load("posts", posts("0"))
-    got = new_posts(store, batches).to_pylist()
-    assert got == expected
-    assert [r["post_id"] for r in got] == ["1", "2", "2", "3"]
-    assert {r["text"] for r in got if r["post_id"] == "2"} == {"first"}
+    one_by_one = Store()
+    one_by_one.load("posts", posts("0"))
+    for batch in batches:
+        one_by_one.load("posts", one_by_one.unseen("posts", batch))
+    grouped = Store()
+    grouped.load("posts", posts("0"))
+    assert load_new_posts(grouped, batches) == 3
+    assert stored(grouped) == stored(one_by_one)
+    in_store_order = grouped.sql("SELECT post_id FROM posts ORDER BY rowid")
+    assert [r[0] for r in in_store_order] == ["0", "1", "2", "3"]  # file order
+    assert {r["text"] for r in stored(grouped) if r["post_id"] == "2"} == {"first"}
+    assert load_new_posts(grouped, batches) == 0

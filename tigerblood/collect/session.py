@@ -21,7 +21,7 @@ from tigerblood import model
 from tigerblood.collect.http import HttpClient
 from tigerblood.collect.state import Checkpoints, StepState
 from tigerblood.ingest.base import Batch
-from tigerblood.ingest.entities import enrich_posts
+from tigerblood.ingest.entity_words import fill_entities
 from tigerblood.store import Store
 
 _TABLES = ("accounts", "posts", "follows", "likes", "account_snapshots", "quarantine")
@@ -131,7 +131,7 @@ class Session:
     def _load(self, table: str, data: pa.Table) -> None:
         self.report.rows[table] = self.report.rows.get(table, 0) + data.num_rows
         if table == "posts":  # as the ingest pipeline does: entities for new posts only
-            data = enrich_posts(self.store.unseen("posts", data))
+            data = fill_entities(self.store.con, self.store.unseen("posts", data))
         if table == "accounts" and self.merge:
             merge_accounts(self.store, data)
         else:

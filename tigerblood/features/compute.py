@@ -53,11 +53,12 @@ def account_base(tables: ModelTables) -> ir.Table:
 
 
 def feature_expr(tables: ModelTables) -> ir.Table:
-    """The Ibis expression of the feature table (engine-independent)."""
+    """The Ibis expression of the feature table (engine-independent), in account order, so
+    verdicts come out in the same order every run."""
     table = account_base(tables)
     for family in FAMILIES:
         table = family.compute(tables, table)
-    return table.select(*KEYS, "handle", *DESCRIPTIONS)
+    return table.select(*KEYS, "handle", *DESCRIPTIONS).order_by(*KEYS)
 
 
 def compute_features(store: Store) -> pa.Table:

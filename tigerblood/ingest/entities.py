@@ -2,8 +2,9 @@
 
 Research CSVs and some dumps keep only the text. We reuse Twitter's own extraction rules rather
 than a home-made regex: URLs through twitter-text-parser (the port of Twitter's conformance-tested
-extractor), mentions and hashtags through the patterns of twitter-text-python. A cheap character
-test skips the extractor on texts that cannot hold the entity, which is most of the cost saved.
+extractor), mentions and hashtags through the patterns of twitter-text-python. Cheap tests skip
+the extractors where they cannot find anything, which is most of the cost saved. This module
+reads one text or one word; :mod:`tigerblood.ingest.entity_words` reads whole tables of posts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from functools import cache
 from importlib.resources import files
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from ttp.ttp import HASHTAG_REGEX, USERNAME_REGEX
 
 
@@ -229,9 +229,30 @@ def _urls_cached(text: str) -> list[str]:
     return [url for word in link_words(text) for url in word_urls(word)]
 
 
-def distinct_entities(texts: list[str]) -> list[Entities]:
-    """Links, mentions, hashtags and leading mention of each text (what workers run)."""
-    return [(_urls_cached(t), mentions_in(t), hashtags_in(t), leading_mention(t)) for t in texts]
+WordEntities = tuple[list[str], list[str], list[str]]
+
+
+def read_word(word: str) -> WordEntities:
+    """Links, mentions and hashtags of one word, read after a space or alone at the text start
+    (see :mod:`tigerblood.ingest.entity_words` for why a text is the sum of its words)."""
+    return (
+        _urls_cached(word) if "." in word else [],
+        mentions_in(word) if "@" in word or "\uff20" in word else [],
+        hashtags_in(word) if "#" in word or "\uff03" in word else [],
+    )
+
+
+WORD_COLUMNS = ("urls", "mentions", "hashtags")
+
+
+def read_words(words: list[str]) -> pa.Table:
+    """:func:`read_word` of each word as three list columns (what workers run and send back:
+    Arrow buffers cost far less to pass between processes than nested Python lists)."""
+    found = [read_word(w) for w in words]
+    strings = pa.list_(pa.string())
+    return pa.table(
+        {name: pa.array([f[i] for f in found], strings) for i, name in enumerate(WORD_COLUMNS)}
+    )
 
 
 @cache
@@ -243,43 +264,39 @@ def _pool() -> ProcessPoolExecutor:
     )
 
 
-Pending = Callable[[], list[Entities | None]]
-"""A batch being read, possibly in worker processes: call it for the results."""
+PARALLEL_MIN_WORDS = 50_000
+"""Batches with at least this many distinct words are read in worker processes (the extractors
+are pure Python, and a worker costs a second or two to start)."""
 
 
-def start_entities(texts: list[str | None]) -> Pending:
-    """Start reading the entities of ``texts``; each distinct text is read once.
+def start_reading(words: list[str]) -> Callable[[], pa.Table]:
+    """Start :func:`read_words` on ``words``; call the result for the table, in word order.
 
     Large batches go to worker processes, so the caller can load the previous batch meanwhile.
     """
-    distinct = [t for t in dict.fromkeys(texts) if t is not None]
     workers = os.cpu_count() or 1
-    chunks = [distinct]
     futures = None
-    if len(distinct) >= PARALLEL_MIN_TEXTS and workers >= 2:
-        size = -(-len(distinct) // (workers * 2))
-        chunks = [distinct[i : i + size] for i in range(0, len(distinct), size)]
+    chunks = [words]
+    if len(words) >= PARALLEL_MIN_WORDS and workers >= 2:
+        size = -(-len(words) // (workers * 2))
+        chunks = [words[i : i + size] for i in range(0, len(words), size)]
         futures = _submit(chunks)
-    found = distinct_entities(distinct) if futures is None else None
-
-    def result() -> list[Entities | None]:
-        parts = found if futures is None else _gather(chunks, futures)
-        by_text = dict(zip(distinct, parts, strict=True))
-        return [None if t is None else by_text[t] for t in texts]
-
-    return result
+    if futures is None:
+        found = read_words(words)
+        return lambda: found
+    return lambda: pa.concat_tables(_gather(chunks, futures))
 
 
 def _submit(chunks: list[list[str]]) -> list[Future] | None:
     """The chunks sent to the worker pool, or None when the pool cannot start (see below)."""
     try:
-        return [_pool().submit(distinct_entities, chunk) for chunk in chunks]
+        return [_pool().submit(read_words, chunk) for chunk in chunks]
     except BrokenProcessPool:
         _pool_broke()
         return None
 
 
-def _gather(chunks: list[list[str]], futures: list[Future]) -> list[Entities]:
+def _gather(chunks: list[list[str]], futures: list[Future]) -> list[pa.Table]:
     """The workers' results in order; a chunk whose worker died is read here instead.
 
     Workers are spawned, so they import the caller's main module; a script that calls
@@ -287,13 +304,13 @@ def _gather(chunks: list[list[str]], futures: list[Future]) -> list[Entities]:
     on standard input) kills them at start. The reading then continues in this process: slower,
     never wrong, and never a crash.
     """
-    parts: list[Entities] = []
+    parts: list[pa.Table] = []
     for chunk, future in zip(chunks, futures, strict=True):
         try:
-            parts.extend(future.result())
+            parts.append(future.result())
         except BrokenProcessPool:
             _pool_broke()
-            parts.extend(distinct_entities(chunk))
+            parts.append(read_words(chunk))
     return parts
 
 
@@ -306,71 +323,3 @@ def _pool_broke() -> None:
             stacklevel=3,
         )
     _pool.cache_clear()
-
-
-def entities_of(texts: list[str | None]) -> list[Entities | None]:
-    """Links, mentions, hashtags and leading mention of each text (None for a missing text)."""
-    return start_entities(texts)()
-
-
-def entities_parallel(texts: list[str | None]) -> list[Entities | None]:
-    """Kept for callers: :func:`start_entities` decides itself when to use worker processes."""
-    return entities_of(texts)
-
-
-def enrich_posts(posts: pa.Table) -> pa.Table:
-    """Fill ``urls``, ``mentions`` and ``hashtags`` from text where the source left them null.
-
-    Posts whose text opens with a mention and that carry no reply fields get that handle as
-    ``reply_to_account_id``: before 2017 this was how Twitter itself marked a reply, and the text
-    is all a research CSV keeps. Retweets ("RT @x: ...") are not replies.
-    """
-    return start_enrich(posts)()
-
-
-def start_enrich(posts: pa.Table) -> Callable[[], pa.Table]:
-    """:func:`enrich_posts` in two steps: start the reading now, get the table by calling."""
-    if posts.num_rows == 0:
-        return lambda: posts
-    need = pc.or_(
-        pc.or_(pc.is_null(posts.column("urls")), pc.is_null(posts.column("mentions"))),
-        pc.is_null(posts.column("hashtags")),
-    )
-    if not pc.any(need).as_py():
-        return lambda: posts
-    texts = pc.if_else(need, posts.column("text"), None).to_pylist()
-    pending = start_entities(texts)
-    return lambda: _fill(posts, pending())
-
-
-def _fill(posts: pa.Table, found: list[Entities | None]) -> pa.Table:
-    """Put what was read into the null entity columns (and the leading-mention reply)."""
-    urls = posts.column("urls").to_pylist()
-    mentions = posts.column("mentions").to_pylist()
-    hashtags = posts.column("hashtags").to_pylist()
-    reply_to = posts.column("reply_to_account_id").to_pylist()
-    unanswered = pc.and_kleene(
-        pc.is_null(posts.column("reply_to_post_id")), pc.is_null(posts.column("repost_of_post_id"))
-    ).to_pylist()
-    for i, entities in enumerate(found):
-        if entities is None:
-            continue
-        if urls[i] is None:
-            urls[i] = entities[0]
-        if mentions[i] is None:
-            mentions[i] = entities[1]
-        if hashtags[i] is None:
-            hashtags[i] = entities[2]
-        if reply_to[i] is None and unanswered[i]:
-            reply_to[i] = entities[3]
-    table = posts
-    for name, values in (
-        ("urls", urls),
-        ("mentions", mentions),
-        ("hashtags", hashtags),
-        ("reply_to_account_id", reply_to),
-    ):
-        index = table.schema.get_field_index(name)
-        column = table.schema.field(index)
-        table = table.set_column(index, column, pa.array(values, column.type))
-    return table

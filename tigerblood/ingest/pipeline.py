@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from tigerblood import model
 from tigerblood.ingest.base import SourceError
-from tigerblood.ingest.entities import start_enrich
+from tigerblood.ingest.entity_words import start_fill
 from tigerblood.ingest.registry import detect, read_source
 from tigerblood.store import Store
 
@@ -93,13 +93,14 @@ def _load_source(
 ) -> None:
     """Read one source batch by batch into ``store``.
 
-    Entity extraction of a posts batch runs in worker processes while the previous batch is
-    loaded, so reading, extraction and loading overlap. Batches still load in file order, and
-    each is cut to the posts not stored yet just before it loads, so what is stored and counted
-    is what a batch-by-batch load gives. Extraction skips posts already stored when the load
-    began (a re-scan); on a fresh store that check would find nothing and is skipped.
+    Posts gather into groups of :data:`GROUP_ROWS`; a group's entities are read in worker
+    processes while the previous group is loaded and the next one read from the file, so reading,
+    extraction and loading overlap. Posts still load in file order, each key once, so what is
+    stored is what a batch-by-batch load gives; the count is of posts stored. Extraction skips
+    posts already stored when the load began (a re-scan); on a fresh store that check would find
+    nothing and is skipped.
     """
-    pending: Callable[[], pa.Table] | None = None
+    pending: Callable[[], list[pa.Table]] | None = None
     fresh = store.count("posts") == 0
     group: list[pa.Table] = []
 
@@ -111,15 +112,23 @@ def _load_source(
         if on_rows:
             on_rows(data.num_rows)
 
-    def flush() -> None:
-        if group:
-            load("posts", new_posts(store, group))
-            group.clear()
+    def finish_pending() -> None:
+        nonlocal pending
+        if pending is not None:
+            batches = pending()
+            report.add("posts", load_new_posts(store, batches))
+            if on_rows:
+                on_rows(sum(t.num_rows for t in batches))
+            pending = None
 
-    def collect(posts: pa.Table) -> None:
-        group.append(posts)
-        if sum(t.num_rows for t in group) >= GROUP_ROWS:
-            flush()
+    def start_group() -> None:
+        nonlocal pending
+        if not group:
+            return
+        started = start_group_fill(store, list(group))
+        group.clear()
+        finish_pending()
+        pending = started
 
     try:
         for batch in read_source(path, format_name):
@@ -128,37 +137,56 @@ def _load_source(
             if batch.table != "posts":
                 load(batch.table, batch.data)
                 continue
-            started = start_enrich(batch.data if fresh else store.unseen("posts", batch.data))
-            if pending is not None:
-                collect(pending())
-            pending = started
+            group.append(batch.data if fresh else store.unseen("posts", batch.data))
+            if sum(t.num_rows for t in group) >= GROUP_ROWS:
+                start_group()
     finally:
-        if pending is not None:
-            collect(pending())
-        flush()
+        start_group()
+        finish_pending()
+
+
+def start_group_fill(store: Store, batches: list[pa.Table]) -> Callable[[], list[pa.Table]]:
+    """Start reading the entities of ``batches`` as one table (each distinct word of the group
+    read once); call the result for the batches, filled, as they came."""
+    lengths = [t.num_rows for t in batches]
+    started = start_fill(store.con, pa.concat_tables(batches))
+
+    def result() -> list[pa.Table]:
+        filled = started()
+        starts = [sum(lengths[:i]) for i in range(len(lengths))]
+        return [filled.slice(at, n) for at, n in zip(starts, lengths, strict=True)]
+
+    return result
 
 
 GROUP_ROWS = 500_000
 """Posts gathered before one load: each load and key check reads the whole stored table, so
-fewer, larger loads cost less (about 100 MB of Arrow at a time)."""
+fewer, larger loads cost less (about 100 MB of Arrow at a time); and the larger the group, the
+more of its words repeat, which entity reading does once a group."""
 
 
-def new_posts(store: Store, batches: list[pa.Table]) -> pa.Table:
-    """The rows a batch-by-batch load would have stored and counted: each batch cut to the posts
-    whose key is neither stored nor in an earlier batch (repeats inside one batch are kept, as
-    :meth:`Store.unseen` keeps them), in file order."""
+def load_new_posts(store: Store, batches: list[pa.Table]) -> int:
+    """Store the posts of ``batches`` whose key is not stored yet, each key once (its first
+    occurrence in file order), in file order; return how many were stored.
+
+    One statement checks keys against the store and inside the group, and inserts: the same rows
+    as loading the batches one by one, at the cost of one key check per group.
+    """
     keys = ", ".join(model.PRIMARY_KEYS["posts"])
     match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM i.{k}" for k in model.PRIMARY_KEYS["posts"])
     names = [f"_grouped_{i}" for i in range(len(batches))]
     for name, table in zip(names, batches, strict=True):
+        table = model.conform("posts", table)
         store.con.register(name, table.append_column("_row", pa.array(range(table.num_rows))))
     grouped = " UNION ALL ".join(f"SELECT *, {i} AS _batch FROM {n}" for i, n in enumerate(names))
     try:
-        return store.arrow(
-            f"SELECT * EXCLUDE (_batch, _row, _first) FROM (SELECT *, min(_batch) OVER "
-            f"(PARTITION BY {keys}) AS _first FROM ({grouped})) i WHERE _batch = _first "
-            f"AND NOT EXISTS (SELECT 1 FROM posts s WHERE {match}) ORDER BY _batch, _row"
+        inserted = store.sql(
+            f"INSERT INTO posts SELECT * EXCLUDE (_batch, _row) FROM ({grouped}) i "
+            f"WHERE NOT EXISTS (SELECT 1 FROM posts s WHERE {match}) "
+            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _batch, _row) = 1 "
+            f"ORDER BY _batch, _row"
         )
     finally:
         for name in names:
             store.con.unregister(name)
+    return int(inserted[0][0]) if inserted else 0
