@@ -14,6 +14,7 @@ import pyarrow as pa
 from tigerblood.campaigns import campaign_evidence
 from tigerblood.conversations import pitch_conversation_posts
 from tigerblood.detectors.base import Finding
+from tigerblood.features.text import SPACE_RUNS
 from tigerblood.store import Store
 
 EXAMPLES = 5
@@ -71,7 +72,8 @@ def repeated_texts(store: Store) -> dict[tuple[str, str], list[dict]]:
     rows = store.arrow(f"""
         WITH t AS (
             SELECT p.platform, p.account_id, p.post_id, p.text,
-                   trim(regexp_replace(lower(coalesce(p.text, '')), '\\s+', ' ', 'g')) AS norm
+                   trim(regexp_replace(lower(coalesce(p.text, '')), '{SPACE_RUNS}', ' ', 'g'))
+                       AS norm
             FROM posts p JOIN _evidence_accounts USING (platform, account_id)
         )
         SELECT platform, account_id, min(text) AS text, count(*) AS times,
@@ -93,22 +95,23 @@ KINDS = {
 
 
 def attach_posts(store: Store, findings: list[Finding]) -> None:
-    """Add example posts to each finding's evidence (in place), by the detector's kind."""
-    if not findings:
-        return
-    _accounts_table(store, findings)
-    try:
-        lookups: dict[str, dict[tuple[str, str], list[dict]]] = {}
-        for finding in findings:
-            kind = KINDS.get(finding.detector)
-            if kind is None:
-                continue
-            key, lookup = kind
-            if finding.detector not in lookups:
-                lookups[finding.detector] = lookup(store)
-            found: list[dict[str, Any]] = lookups[finding.detector].get(
-                (finding.platform, finding.account_id), []
-            )
-            finding.evidence[key] = found
-    finally:
-        store.con.unregister("_evidence_accounts")
+    """Add example posts to each finding's evidence (in place), by the detector's kind.
+
+    Each lookup reads the posts of the accounts with a finding of its detector only: the
+    repeated-text lookup normalises every text it reads, and it was reading the posts of every
+    account with any finding (200k posts for 14 accounts with repeated texts on Cresci-2015).
+    """
+    by_detector: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.detector in KINDS:
+            by_detector[finding.detector].append(finding)
+    for detector, group in by_detector.items():
+        key, lookup = KINDS[detector]
+        _accounts_table(store, group)
+        try:
+            found = lookup(store)
+        finally:
+            store.con.unregister("_evidence_accounts")
+        for finding in group:
+            empty: list[dict[str, Any]] = []
+            finding.evidence[key] = found.get((finding.platform, finding.account_id), empty)
