@@ -32,3 +32,11 @@ def test_when_a_post_repeats_across_batches_then_only_its_first_occurrence_is_st
     assert [r[0] for r in in_store_order] == ["0", "1", "2", "3"]  # file order
     assert {r["text"] for r in stored(grouped) if r["post_id"] == "2"} == {"first"}
     assert load_new_posts(grouped, batches) == 0
+
+
+def test_when_no_key_repeats_then_the_group_is_stored_whole_in_file_order() -> None:
+    store = Store()
+    store.load("posts", posts("a"))
+    assert load_new_posts(store, [posts("c", "b"), posts("e", "d")]) == 4
+    in_store_order = store.sql("SELECT post_id FROM posts ORDER BY rowid")
+    assert [r[0] for r in in_store_order] == ["a", "c", "b", "e", "d"]

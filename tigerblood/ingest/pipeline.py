@@ -169,24 +169,32 @@ def load_new_posts(store: Store, batches: list[pa.Table]) -> int:
     """Store the posts of ``batches`` whose key is not stored yet, each key once (its first
     occurrence in file order), in file order; return how many were stored.
 
-    One statement checks keys against the store and inside the group, and inserts: the same rows
-    as loading the batches one by one, at the cost of one key check per group.
+    The same rows as loading the batches one by one, at the cost of one key check per group.
+    The usual group repeats no key and meets no stored one; two hash aggregates say so and it is
+    appended as it is, without the ordered window that picks first occurrences (six times the
+    cost of the insert itself on 500k posts).
     """
-    keys = ", ".join(model.PRIMARY_KEYS["posts"])
-    match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM i.{k}" for k in model.PRIMARY_KEYS["posts"])
-    names = [f"_grouped_{i}" for i in range(len(batches))]
-    for name, table in zip(names, batches, strict=True):
-        table = model.conform("posts", table)
-        store.con.register(name, table.append_column("_row", pa.array(range(table.num_rows))))
-    grouped = " UNION ALL ".join(f"SELECT *, {i} AS _batch FROM {n}" for i, n in enumerate(names))
+    group = pa.concat_tables([model.conform("posts", t) for t in batches])
+    group = group.append_column("_row", pa.array(range(group.num_rows), pa.int64()))
+    key_cols = model.PRIMARY_KEYS["posts"]
+    keys = ", ".join(key_cols)
+    match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM i.{k}" for k in key_cols)
+    store.con.register("_group", group)
     try:
-        inserted = store.sql(
-            f"INSERT INTO posts SELECT * EXCLUDE (_batch, _row) FROM ({grouped}) i "
-            f"WHERE NOT EXISTS (SELECT 1 FROM posts s WHERE {match}) "
-            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _batch, _row) = 1 "
-            f"ORDER BY _batch, _row"
-        )
+        repeats = store.sql(
+            f"SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {keys} FROM _group)) + "
+            f"(SELECT count(*) FROM _group i WHERE EXISTS (SELECT 1 FROM posts s WHERE {match})) "
+            f"FROM _group"
+        )[0][0]
+        if repeats == 0:
+            inserted = store.sql("INSERT INTO posts SELECT * EXCLUDE (_row) FROM _group")
+        else:
+            inserted = store.sql(
+                f"INSERT INTO posts SELECT * EXCLUDE (_row) FROM _group i "
+                f"WHERE NOT EXISTS (SELECT 1 FROM posts s WHERE {match}) "
+                f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _row) = 1 "
+                f"ORDER BY _row"
+            )
     finally:
-        for name in names:
-            store.con.unregister(name)
+        store.con.unregister("_group")
     return int(inserted[0][0]) if inserted else 0
