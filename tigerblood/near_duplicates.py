@@ -22,8 +22,10 @@ ever built in Python.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -129,8 +131,15 @@ def signatures(shingles: np.ndarray, bounds: np.ndarray, perms: Permutations) ->
     n = len(bounds) - 1
     out = np.empty((n, len(perms.a)), dtype=np.uint32)
     starts = bounds[:-1]
-    for k in range(len(perms.a)):
-        out[:, k] = np.minimum.reduceat(mixed * perms.a[k] + perms.b[k], starts)
+
+    def columns(ks: range) -> None:
+        for k in ks:
+            out[:, k] = np.minimum.reduceat(mixed * perms.a[k] + perms.b[k], starts)
+
+    # numpy's loops release the GIL: threads fill disjoint columns on every core.
+    threads = max(1, min(os.cpu_count() or 1, len(perms.a)))
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(columns, [range(t, len(perms.a), threads) for t in range(threads)]))
     return out
 
 
