@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -49,6 +50,9 @@ threshold by sampling noise (about one standard deviation at 64 permutations).""
 
 CHUNK = 100_000
 """Texts per signature chunk: bounds the temporary (shingles x permutation) arrays."""
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _U64 = np.uint64
 _MIX = (_U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F), _U64(0x165667B19E3779F9))
@@ -136,10 +140,8 @@ def signatures(shingles: np.ndarray, bounds: np.ndarray, perms: Permutations) ->
         for k in ks:
             out[:, k] = np.minimum.reduceat(mixed * perms.a[k] + perms.b[k], starts)
 
-    # numpy's loops release the GIL: threads fill disjoint columns on every core.
     threads = max(1, min(os.cpu_count() or 1, len(perms.a)))
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(columns, [range(t, len(perms.a), threads) for t in range(threads)]))
+    _in_threads(columns, [range(t, len(perms.a), threads) for t in range(threads)])
     return out
 
 
@@ -167,22 +169,33 @@ def candidate_pairs(sig: np.ndarray, perms: Permutations) -> tuple[np.ndarray, n
 
 def pairs_of_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`candidate_pairs` from the band keys (one row per band)."""
-    left: list[np.ndarray] = []
-    right: list[np.ndarray] = []
-    for band_keys_ in keys:
-        order = np.argsort(band_keys_, kind="stable")
-        sorted_keys = band_keys_[order]
-        new_run = np.ones(len(order), dtype=bool)
-        new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        leader = order[np.maximum.accumulate(np.where(new_run, np.arange(len(order)), 0))]
-        member = ~new_run
-        left.append(leader[member])
-        right.append(order[member])
-        del order, sorted_keys, new_run, leader, member
+    found = _in_threads(_band_pairs, list(keys))
+    left = [pair[0] for pair in found]
+    right = [pair[1] for pair in found]
     if not left:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pairs = np.unique(np.stack([np.concatenate(left), np.concatenate(right)], axis=1), axis=0)
     return pairs[:, 0], pairs[:, 1]
+
+
+def _band_pairs(band_keys_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first text of a bucket, other text of it) for one band's keys."""
+    order = np.argsort(band_keys_, kind="stable")
+    sorted_keys = band_keys_[order]
+    new_run = np.ones(len(order), dtype=bool)
+    new_run[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    leader = order[np.maximum.accumulate(np.where(new_run, np.arange(len(order)), 0))]
+    member = ~new_run
+    return leader[member], order[member]
+
+
+def _in_threads(work: Callable[[T], R], items: list[T]) -> list[R]:
+    """``work`` on each item, results in item order, on as many threads as cores (numpy's sorts
+    and loops release the GIL)."""
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(min(os.cpu_count() or 1, len(items))) as pool:
+        return list(pool.map(work, items))
 
 
 def token_chunks(
