@@ -16,6 +16,7 @@ from tigerblood.ingest.base import Adapter, Batch, SourceError
 BUILTIN = {
     "tabular": "tigerblood.ingest.tabular:TabularAdapter",
     "twitter-v1-csv": "tigerblood.ingest.twitter_csv:TwitterV1CsvAdapter",
+    "twitter-v1-tweets-csv": "tigerblood.ingest.twitter_tweets_csv:TwitterTweetsCsvAdapter",
     "mastodon": "tigerblood.ingest.mastodon:MastodonAdapter",
     "twitter-archive": "tigerblood.ingest.twitter_archive:TwitterArchiveAdapter",
     "twibot": "tigerblood.ingest.twibot:TwiBotAdapter",
