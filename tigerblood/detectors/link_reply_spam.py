@@ -23,12 +23,24 @@ class LinkReplySpamDetector(RuleDetector):
         "min_score": 0.6,
         "min_reply_share": 0.3,
         "min_replies_with_link_share": 0.5,
+        "min_replies_with_link": 3,
         "max_followers": 50,
         "min_top_url_share": 0.2,
         "min_top_url_repeat": 5,
         "min_non_follower_share": 0.8,
     }
     SIGNALS = (
+        # A habit needs more than one instance: a share of 100% from one reply in a two-post
+        # sample is how a genuine account looks when little of it was collected. No weight:
+        # it only gates, so scores of accounts that meet it are unchanged.
+        Signal(
+            "replies_with_link_count",
+            ">=",
+            "min_replies_with_link",
+            0.0,
+            "{replies_with_link_count} replies carry a link",
+            required=True,
+        ),
         Signal(
             "replies_with_link_share",
             ">=",
@@ -71,6 +83,7 @@ class LinkReplySpamDetector(RuleDetector):
         "observed_posts",
         "reply_share",
         "replies_with_link_share",
+        "replies_with_link_count",
         "followers_count",
         "top_url",
         "top_url_repeat_count",

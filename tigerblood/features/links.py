@@ -19,6 +19,7 @@ from tigerblood.ingest.entities import shortener_domains
 FEATURES = {
     "link_share": "share of observed posts carrying at least one link",
     "replies_with_link_share": "share of the account's replies that carry a link",
+    "replies_with_link_count": "replies of the account that carry a link",
     "distinct_urls": "different links (normalized) across the account's posts",
     "top_url": "the link the account posts most often (normalized)",
     "top_url_repeat_count": "posts carrying the account's most repeated link",
@@ -69,6 +70,7 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
     return joined.mutate(
         link_share=share(joined.link_posts, joined.observed_posts),
         replies_with_link_share=share(joined.replies_with_link, joined.reply_posts),
+        replies_with_link_count=joined.replies_with_link.fill_null(0),
         distinct_urls=joined.distinct_urls.fill_null(0),
         top_url_repeat_count=joined.top_url_repeat_count.fill_null(0),
         top_url_share=share(joined.top_url_repeat_count.fill_null(0), joined.observed_posts),
