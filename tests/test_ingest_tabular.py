@@ -73,6 +73,20 @@ def test_when_a_row_has_too_many_columns_then_its_line_is_quarantined(tmp_path: 
     assert report.quarantined == 1
 
 
+def test_when_a_row_is_short_of_columns_then_its_line_is_one_quarantined_record(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS + "twitter,1,a,5,6,7\ntwitter,2\n")
+    store = Store()
+    report = ingest([tmp_path], store)
+    assert store.count("accounts") == 1
+    [row] = quarantined(store)
+    assert row["location"].endswith("accounts.csv:line 3")
+    assert row["field"] == "handle"  # the first column missing
+    assert "MISSING COLUMNS" in row["error"] and "(and 3 more columns)" in row["error"]
+    assert report.quarantined == 1
+
+
 @pytest.mark.parametrize(
     ("value", "field"),
     [("many", "followers_count"), ("12x", "following_count"), ("1.5.2", "posts_count")],

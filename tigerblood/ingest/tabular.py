@@ -286,9 +286,14 @@ def _bad_rows(
 
 def csv_rejects(con: duckdb.DuckDBPyConnection, source: str) -> Iterator[Batch]:
     try:
+        # One quarantine row per rejected line: DuckDB reports a short line once per missing
+        # column, and a record is one record however many of its fields are wrong.
         rejects = con.execute(
-            "SELECT DISTINCT line, coalesce(column_name, '*'), error_type, error_message, csv_line "
-            "FROM reject_errors ORDER BY line"
+            "SELECT line, arg_min(coalesce(column_name, '*'), column_idx), "
+            "arg_min(error_type::VARCHAR, column_idx), "
+            "arg_min(error_message, column_idx) || CASE WHEN count(DISTINCT column_idx) > 1 "
+            "THEN ' (and ' || (count(DISTINCT column_idx) - 1) || ' more columns)' ELSE '' END, "
+            "any_value(csv_line) FROM reject_errors GROUP BY line ORDER BY line"
         ).fetchall()
     except duckdb.Error:
         return
