@@ -169,13 +169,19 @@ def candidate_pairs(sig: np.ndarray, perms: Permutations) -> tuple[np.ndarray, n
 
 def pairs_of_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`candidate_pairs` from the band keys (one row per band)."""
-    found = _in_threads(_band_pairs, list(keys))
-    left = [pair[0] for pair in found]
-    right = [pair[1] for pair in found]
-    if not left:
+    texts = keys.shape[1]
+    # Each pair as one integer (left * texts + right): a flat sort instead of a row-wise unique,
+    # in a fraction of the memory. Exact while texts**2 < 2**63 (three billion texts).
+    codes = _in_threads(lambda band: _pair_codes(band, texts), list(keys))
+    if not codes:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    pairs = np.unique(np.stack([np.concatenate(left), np.concatenate(right)], axis=1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    unique = np.unique(np.concatenate(codes))
+    return unique // texts, unique % texts
+
+
+def _pair_codes(band_keys_: np.ndarray, texts: int) -> np.ndarray:
+    left, right = _band_pairs(band_keys_)
+    return left.astype(np.int64) * texts + right
 
 
 def _band_pairs(band_keys_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -80,6 +80,9 @@ def ingest(
             report.failed_sources.append(str(exc))
         except OSError as exc:
             report.failed_sources.append(f"{path}: cannot be read ({exc})")
+    # Arrow's allocator keeps freed batches for reuse; the steps after a load work in DuckDB and
+    # numpy, so hand that memory back (about 60 MB after 2.8 M posts).
+    pa.default_memory_pool().release_unused()
     return report
 
 
