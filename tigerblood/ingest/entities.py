@@ -199,6 +199,8 @@ def word_urls(word: str) -> list[str]:
     same way. The extractor is asked about one code per (prefix, length), made of ``a``; when it
     returns that word as the link, the word's link is the word itself, when it returns nothing
     (a code over 40 characters) there is none, and anything else falls back to the word.
+    A code itself is not remembered: each tweet has its own, and remembering them would only
+    push out the words that do repeat.
     """
     found = _known_words.get(word)
     if found is not None:
@@ -208,20 +210,18 @@ def word_urls(word: str) -> list[str]:
     tco = _TCO_WORD.fullmatch(word)
     if tco is None:
         found = list(_extract_urls()(word)) if could_hold_link(word) else []
-    else:
-        prefix, code = tco.groups()
-        model = prefix + "a" * len(code)
-        if model not in _known_words:
-            _known_words[model] = list(_extract_urls()(model))
-        shape = _known_words[model]
-        if shape == [model.lstrip(" ")]:
-            found = [word.lstrip(" ")]
-        elif not shape:
-            found = []
-        else:
-            found = list(_extract_urls()(word))
-    _known_words[word] = found
-    return found
+        _known_words[word] = found
+        return found
+    prefix, code = tco.groups()
+    model = prefix + "a" * len(code)
+    if model not in _known_words:
+        _known_words[model] = list(_extract_urls()(model))
+    shape = _known_words[model]
+    if shape == [model.lstrip(" ")]:
+        return [word.lstrip(" ")]
+    if not shape:
+        return []
+    return list(_extract_urls()(word))
 
 
 def _urls_cached(text: str) -> list[str]:
