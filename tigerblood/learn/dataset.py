@@ -60,6 +60,7 @@ EXCLUDED: dict[str, str] = {
     "observed_posts": "how many posts the collector fetched, not how the account behaves",
     "distinct_urls": "grows with the posts fetched",
     "top_url_repeat_count": "grows with the posts fetched (top_url_share is kept)",
+    "replies_with_link_count": "grows with the posts fetched (replies_with_link_share is kept)",
     "distinct_reply_targets": "grows with the posts fetched (reply_share is kept)",
     "conversations_joined": "no reply threads in the training data (Cresci-2015 keeps text only)",
     "distinct_partners": "no reply threads in the training data",
