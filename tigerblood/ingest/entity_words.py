@@ -4,9 +4,9 @@ Reading every text through the extractors in Python cost about 25 µs a post (2.
 minute of two cores). But links, mentions and hashtags never span a separator, and tweets repeat
 their words (handles, hashtags, links of a campaign), so DuckDB's regex engine cuts the texts into
 the words that hold a ``.``, ``@`` or ``#`` (in C++, on every core), the extractors of
-:mod:`tigerblood.ingest.entities` read each distinct word once, and a join puts the results back
-in word order. The results are those of :func:`tigerblood.ingest.entities.entities_of` on the
-whole text (property tests hold them to the plain library calls):
+:mod:`tigerblood.ingest.entities` read each distinct word once, and the results go back in word
+order. They are what the libraries find in the whole text (property tests hold them to the plain
+library calls) because:
 
 - a link is found word by word already (see ``entities._url_words``); a word is read after one
   space, or alone when it opens the text, as :func:`entities.link_words` reads it;
