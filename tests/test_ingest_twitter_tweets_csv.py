@@ -286,6 +286,8 @@ def test_a_file_without_a_header_is_a_clear_source_error(tmp_path: Path) -> None
         ("id,text,in_reply_to_user_id,in_reply_to_status_id", "t.csv", None),  # no user_id
         ("id,user_id,text,created_at", "t.csv", None),  # no tweet-only column
         ("id,user_id,num_urls", "t.csv", None),  # no text
+        # in_reply_to_screen_name holds "screen_name": the user adapter wants exact names
+        (HEADER + ",user_friends_count", "t.csv", "twitter-v1-tweets-csv"),
         (HEADER, "tweets.txt", None),
     ],
 )

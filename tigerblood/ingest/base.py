@@ -7,6 +7,7 @@ run and nothing is silently dropped.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,3 +75,13 @@ def head_bytes(path: Path, size: int = 4096) -> bytes:
         except zstandard.ZstdError:
             return head
     return head
+
+
+def header_names(head: bytes) -> list[str]:
+    """Column names of a CSV's first line, as written (BOM and spaces stripped).
+
+    >>> header_names(b'id,"text",user_id\\n1,hi,2\\n')
+    ['id', 'text', 'user_id']
+    """
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+    return [n.strip().lstrip("\ufeff").strip() for n in next(csv.reader([first]), [])]

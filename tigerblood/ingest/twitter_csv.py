@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from tigerblood.ingest.base import Adapter, Batch, head_bytes
+from tigerblood.ingest.base import Adapter, Batch, head_bytes, header_names
 from tigerblood.ingest.tabular import csv_reader, csv_rejects, reader_connection, typed_batches
 
 TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -40,8 +40,8 @@ class TwitterV1CsvAdapter(Adapter):
         """A CSV file whose first line names v1.1 user fields."""
         if not path.is_file() or not path.name.endswith((".csv", ".csv.gz")):
             return False
-        first = head_bytes(path).split(b"\n", 1)[0].lower()
-        return b"screen_name" in first and b"friends_count" in first
+        names = {n.lower() for n in header_names(head_bytes(path))}
+        return {"screen_name", "friends_count"} <= names  # exact: not in_reply_to_screen_name
 
     def read(self, path: Path) -> Iterator[Batch]:
         """Account batches (and quarantine rows) from one v1.1 user CSV."""

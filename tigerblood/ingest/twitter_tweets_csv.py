@@ -17,7 +17,6 @@ Entities (urls, mentions, hashtags) stay null: these files keep only their count
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,14 @@ from pathlib import Path
 import duckdb
 
 from tigerblood import model
-from tigerblood.ingest.base import Adapter, Batch, SourceError, head_bytes, quarantine_batch
+from tigerblood.ingest.base import (
+    Adapter,
+    Batch,
+    SourceError,
+    head_bytes,
+    header_names,
+    quarantine_batch,
+)
 from tigerblood.ingest.tabular import csv_reader, csv_rejects, reader_connection, typed_batches
 from tigerblood.ingest.twitter_csv import TWITTER_TIME
 
@@ -134,16 +140,6 @@ def _created_at(header: dict[str, str]) -> str | None:
             parsed.append(f"CAST(try_strptime(trim({_q(column)}), '{fmt}') AS VARCHAR)")
             raw.append(f"CASE WHEN NOT {_blank(column)} THEN trim({_q(column)}) END")
     return f"coalesce({', '.join(parsed + raw)})" if parsed else None
-
-
-def header_names(head: bytes) -> list[str]:
-    """Column names of a CSV's first line, as written (BOM and spaces stripped).
-
-    >>> header_names(b'id,"text",user_id\\n1,hi,2\\n')
-    ['id', 'text', 'user_id']
-    """
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
-    return [n.strip().lstrip("\ufeff").strip() for n in next(csv.reader([first]), [])]
 
 
 class TwitterTweetsCsvAdapter(Adapter):
