@@ -31,6 +31,7 @@ from tigerblood.learn.detector import (
 from tigerblood.learn.evaluate import cross_validate, eval_command, learn_command
 from tigerblood.learn.model import LearnedModel, shift_prevalence, sigmoid
 from tigerblood.scan import run_detectors
+from tigerblood.scoring import verdicts
 
 SMALL = {"num_trees": 30, "calibration_folds": 3, "params": {"min_data_in_leaf": 5}}
 """A model small enough for 80 accounts: the protocol is the same, only the size changes."""
@@ -336,13 +337,41 @@ def test_with_the_model_on_score_is_the_calibrated_probability_and_rules_stay_ev
     rules = [d for d in build_detectors() if d.name != "learned_model"]
     results = model_verdicts(features, run_detectors(features, rules), detector, threshold=0.5)
     p = detector.predict(features)
-    assert [v["score"] for v in results] == [round(float(x), 4) for x in p]
+    by_model = [v["scored_by"] == "model" for v in results]
+    assert by_model == [bool(n) for n in features.column("observed_posts").to_pylist()]
+    assert [v["score"] for v, m in zip(results, by_model, strict=True) if m] == [
+        round(float(x), 4) for x, m in zip(p, by_model, strict=True) if m
+    ]
     for verdict in results:
         assert "rule_score" in verdict
         assert verdict["flagged"] == (verdict["score"] >= 0.5)
-        if verdict["flagged"]:
+        if verdict["flagged"] and verdict["scored_by"] == "model":
             assert any(f["detector"] == "learned_model" for f in verdict["findings"])
+        if verdict["flagged"]:
             assert verdict["patterns"]
+
+
+def test_when_no_posts_are_observed_then_the_rules_judge_and_the_model_only_shows_its_score(
+    model_file: Path, loaded: tuple[TrainingData, pa.Table]
+) -> None:
+    _, features = loaded
+    index = features.schema.get_field_index("observed_posts")
+    postless = features.set_column(
+        index, "observed_posts", pa.array([0] * features.num_rows, pa.int64())
+    )
+    detector = LearnedDetector(model_file)
+    rules = [d for d in build_detectors() if d.name != "learned_model"]
+    findings = run_detectors(postless, rules)
+    results = model_verdicts(postless, findings, detector, threshold=0.5)
+    rules_only = verdicts(postless, findings, 0.5)
+    for verdict, rule_verdict in zip(results, rules_only, strict=True):
+        assert verdict["scored_by"] == "rules" and "no posts" in verdict["scored_by_reason"]
+        assert (verdict["score"], verdict["flagged"]) == (
+            rule_verdict["score"],
+            rule_verdict["flagged"],
+        )
+        assert all(f["detector"] != "learned_model" for f in verdict["findings"])
+        assert 0.0 <= verdict["model_score"] <= 1.0
 
 
 # -- baselines and evaluation ----------------------------------------------------------------
