@@ -136,10 +136,6 @@ def leading_mention(text: str) -> str | None:
 
 Entities = tuple[list[str], list[str], list[str], str | None]
 
-PARALLEL_MIN_TEXTS = 20_000
-"""Batches with at least this many distinct texts are split across worker processes (the
-extractors are pure Python, and a worker costs a few seconds to start)."""
-
 WORD_CACHE = 300_000
 """Link words a process remembers (retweets and bots repeat links); cleared when full."""
 
