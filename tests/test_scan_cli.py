@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,10 @@ def test_scan_writes_one_verdict_per_account_in_the_documented_shape(scanned) ->
             assert v["findings"] and v["findings"][0]["summary"] and v["findings"][0]["evidence"]
             assert v["patterns"]
     assert "accounts" in summary and "120" in summary and "quarantined records" in summary
+    by_rules = [v for v in verdicts if v["scored_by"] == "rules"]
+    assert by_rules  # the sample holds purchased accounts without tweets, as Cresci-2015 does
+    assert all("no posts" in v["scored_by_reason"] for v in by_rules)
+    assert re.search(rf"judged by rules alone \(no posts\)\D*{len(by_rules)}\b", summary)
 
 
 def test_flagged_accounts_are_mostly_the_labelled_fakes_of_the_sample(scanned) -> None:

@@ -92,6 +92,9 @@ def print_summary(result: ScanResult, out: Path | None) -> None:
     table.add_row("flagged", f"{result.flagged:,}")
     for pattern, count in sorted(result.flagged_by_pattern.items()):
         table.add_row(f"  {pattern}", f"{count:,}")
+    by_rules = sum(1 for v in result.verdicts if v.get("scored_by") == "rules")
+    if by_rules:  # only with the model on: say how many it left to the rules, and why
+        table.add_row("judged by rules alone (no posts)", f"{by_rules:,}")
     table.add_row("quarantined records", f"{result.ingest.quarantined:,}")
     for name, rows in sorted(result.ingest.rows.items()):
         if name != "quarantine":
