@@ -41,7 +41,7 @@ MODEL_PATTERNS = frozenset({"follow_farming"})
 
 POSTLESS = (
     "no posts of this account in the data: the rules judge it, not the model, whose training "
-    "data had post-less accounts only among fakes (149 of Cresci-2015's, none of its genuine)"
+    "data had post-less accounts almost only among fakes (149 of Cresci-2015's 153)"
 )
 """Why an account without observed posts is scored by the rules (``scored_by: rules``).
 
