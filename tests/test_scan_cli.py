@@ -80,6 +80,17 @@ def test_explain_shows_the_finding_and_the_posts_behind_it(scanned) -> None:
     assert orjson.loads(by_handle.stdout)["account_id"] == target["account_id"]
 
 
+def test_explain_of_an_account_without_posts_says_the_rules_judged_it_and_why(scanned) -> None:
+    db, out, _ = scanned
+    verdicts = [orjson.loads(line) for line in out.read_text().splitlines()]
+    target = next(v for v in verdicts if v["scored_by"] == "rules")
+    done = run("explain", f"twitter:{target['account_id']}", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "Scored by the rules alone (no posts of this account in the data" in text
+    assert f"the model would have said {target['model_score']:.2f}" in text
+
+
 def test_explain_of_an_unknown_account_exits_1(scanned) -> None:
     db, _, _ = scanned
     done = run("explain", "twitter:nobody-here", "--db", str(db))

@@ -35,6 +35,11 @@ def render_verdict(verdict: dict[str, Any], console: Console) -> None:
     handle = f" (@{verdict['handle']})" if verdict.get("handle") else ""
     state = "[red]FLAGGED[/red]" if verdict["flagged"] else "[green]not flagged[/green]"
     console.print(f"{escape(name + handle)}: {state}, score {verdict['score']:.2f}")
+    if verdict.get("scored_by") == "rules":
+        console.print(
+            f"Scored by the rules alone ({escape(verdict.get('scored_by_reason', ''))}); "
+            f"the model would have said {verdict.get('model_score', 0.0):.2f}."
+        )
     if not verdict["findings"]:
         console.print("No detector found anything.")
     for finding in verdict["findings"]:
