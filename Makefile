@@ -27,6 +27,7 @@ demo: setup
 
 lint: setup
 	$(VENV)/bin/ruff check tigerblood tests bench
+	$(VENV)/bin/mypy
 
 test: lint
 	$(VENV)/bin/pytest -n 2

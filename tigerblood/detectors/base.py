@@ -13,7 +13,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 import pyarrow as pa
 
@@ -79,7 +79,8 @@ class Detector:
         raise NotImplementedError
 
 
-def _known(value: Any) -> bool:
+def _known(value: Any) -> TypeGuard[float]:
+    """A feature value that can be compared (not null, not NaN)."""
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import orjson
 
@@ -87,41 +87,43 @@ class _Read:
 
     def response(self, value: object, field: str = "") -> None:
         """Dispatch one response by its top-level keys."""
-        if type(value) is not dict:
+        if not isinstance(value, dict):
             self.reject(field or "response", "expected a JSON object", value)
             return
+        body: dict[str, Any] = value
         observed = None
-        if type(value.get("response")) is dict:
-            observed = rec.parse_datetime(value.get("collected_at"))
-            value, field = value["response"], _join(field, "response")
-        if "thread" in value:
+        inner = body.get("response")
+        if isinstance(inner, dict):
+            observed = rec.parse_datetime(body.get("collected_at"))
+            body, field = inner, _join(field, "response")
+        if "thread" in body:
             self.stats["getPostThread"] += 1
-            self.thread(value["thread"], _join(field, "thread"))
-        elif "feed" in value:
+            self.thread(body["thread"], _join(field, "thread"))
+        elif "feed" in body:
             self.stats["feed"] += 1
-            for i, item in self.items(value, "feed", field):
+            for i, item in self.items(body, "feed", field):
                 self.feed_item(item, _join(field, f"feed[{i}]"))
-        elif "posts" in value:
+        elif "posts" in body:
             self.stats["getPosts"] += 1
-            for i, item in self.items(value, "posts", field):
+            for i, item in self.items(body, "posts", field):
                 self.post_view(item, _join(field, f"posts[{i}]"))
-        elif "subject" in value and ("followers" in value or "follows" in value):
-            self.graph(value, field, observed)
-        elif "likes" in value and "uri" in value:
-            self.liked_by(value, field, observed)
-        elif "profiles" in value:
+        elif "subject" in body and ("followers" in body or "follows" in body):
+            self.graph(body, field, observed)
+        elif "likes" in body and "uri" in body:
+            self.liked_by(body, field, observed)
+        elif "profiles" in body:
             self.stats["getProfiles"] += 1
-            for i, item in self.items(value, "profiles", field):
+            for i, item in self.items(body, "profiles", field):
                 self.profile(item, _join(field, f"profiles[{i}]"), observed)
-        elif "did" in value and "handle" in value:
+        elif "did" in body and "handle" in body:
             self.stats["getProfile"] += 1
-            self.profile(value, field, observed)
-        elif "error" in value:
-            message = f"XRPC error response: {value.get('error')}: {value.get('message')}"
-            self.reject(field or "response", message, value)
+            self.profile(body, field, observed)
+        elif "error" in body:
+            message = f"XRPC error response: {body.get('error')}: {body.get('message')}"
+            self.reject(field or "response", message, body)
         else:
-            keys = ", ".join(sorted(str(key) for key in value)[:8])
-            self.reject(field or "response", f"not a known app.bsky response (keys: {keys})", value)
+            keys = ", ".join(sorted(str(key) for key in body)[:8])
+            self.reject(field or "response", f"not a known app.bsky response (keys: {keys})", body)
 
     def items(self, value: dict, key: str, field: str) -> Iterator[tuple[int, object]]:
         """The array under ``key``, quarantining the response when it is not one."""

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import pyarrow as pa
 import zstandard
@@ -131,13 +131,13 @@ def open_decompressed(path: Path) -> Iterator[BinaryIO]:
     A file that cannot be opened at all is a :class:`SourceError` naming it.
     """
     try:
-        raw = path.open("rb", buffering=1 << 20)
+        raw = cast(io.BufferedReader, path.open("rb", buffering=1 << 20))
     except OSError as exc:
         raise SourceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     try:
         magic = raw.peek(4)[:4]
         if magic == ZSTD_MAGIC:
-            yield io.BufferedReader(ZstdFrames(raw), buffer_size=1 << 20)  # type: ignore[misc]
+            yield io.BufferedReader(ZstdFrames(raw), buffer_size=1 << 20)
         elif magic[:2] == GZIP_MAGIC:
             yield gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[misc]
         else:

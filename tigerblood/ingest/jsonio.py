@@ -145,8 +145,8 @@ def iter_records(
     if body[:1] == b"[" or first[-1:] in (b"{", b"["):
         yield from _Splitter(stream, body, name, limit, skipped, array=body[:1] == b"[").run()
         return
-    lines = io.BufferedReader(_Chain(body, stream))  # type: ignore[arg-type]
-    for number, line in iter_lines(lines, limit):  # type: ignore[arg-type]
+    lines = io.BufferedReader(_Chain(body, stream))
+    for number, line in iter_lines(lines, limit):
         location = f"{name}:{number + skipped}"
         if line is None:
             yield Record(location, error=f"record larger than the {limit}-byte limit")

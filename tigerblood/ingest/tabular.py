@@ -156,7 +156,7 @@ def csv_header(path: Path) -> list[str]:
     import gzip
 
     opener = gzip.open if path.name.endswith(".gz") else Path.open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
         first = handle.readline()
     names = next(csv.reader([first]), [])
     return [name.strip().lstrip("\ufeff") for name in names]
@@ -186,7 +186,7 @@ def _read_jsonl(path: Path) -> pa.Table:
 
     opener = gzip.open if path.name.endswith(".gz") else Path.open
     rows: list[dict] = []
-    with opener(path, "rb") as handle:  # type: ignore[operator]
+    with opener(path, "rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue

@@ -56,6 +56,8 @@ def audit_summary(report: AuditReport, lang: Lang, console: Console) -> None:
             f"{lang.pct(burst.flagged_share)} · {_(BURST_KINDS[burst.kind])}",
         )
     for item in report.count_growth.anomalies:
+        if item.anomaly is None:  # anomalies are the intervals that have one
+            continue
         table.add_row(
             escape(_(ANOMALY_KINDS[item.anomaly])),
             f"{lang.day(item.start[:10])}–{lang.day(item.end[:10])}: "
