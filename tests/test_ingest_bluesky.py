@@ -432,13 +432,18 @@ post_events = st.builds(
 )
 
 
+def write_events(path: Path, events: list[dict]) -> Path:
+    """Events as a Jetstream capture: one JSON object a line."""
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    return path
+
+
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(events=st.lists(post_events, max_size=20))
 def test_every_valid_post_event_becomes_exactly_one_matching_post(tmp_path_factory, events):
-    path = tmp_path_factory.mktemp("prop") / "posts.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    path = write_events(tmp_path_factory.mktemp("prop") / "posts.jsonl", events)
     posts = rows(read_all(JetstreamAdapter(), path), "posts")
     assert [(p["post_id"], p["account_id"], p["text"]) for p in posts] == [
         (f"at://{e['did']}/{POST}/{e['commit']['rkey']}", e["did"], e["commit"]["record"]["text"])
@@ -752,8 +757,7 @@ def read_with(path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[
 def test_the_fast_path_gives_exactly_what_the_validated_path_gives(
     tmp_path_factory, monkeypatch, events
 ):
-    path = tmp_path_factory.mktemp("fast") / "events.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    path = write_events(tmp_path_factory.mktemp("fast") / "events.jsonl", events)
     with monkeypatch.context() as patch:
         validated = read_with(path, False, patch)
     with monkeypatch.context() as patch:
@@ -766,8 +770,7 @@ def test_the_fast_path_gives_exactly_what_the_validated_path_gives(
 )
 @given(events=st.lists(like_events, max_size=20))
 def test_every_like_event_becomes_one_like_row_or_one_quarantine_row(tmp_path_factory, events):
-    path = tmp_path_factory.mktemp("likes") / "likes.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    path = write_events(tmp_path_factory.mktemp("likes") / "likes.jsonl", events)
     tables = read_all(JetstreamAdapter(), path)
     expected = []
     for event in events:
