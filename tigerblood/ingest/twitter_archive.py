@@ -186,16 +186,23 @@ class _ArchiveReader:
             raise SourceError(f"{rows.source}: no account id in data/account.js or manifest.js")
         return account["account_id"]
 
+    def required_id(self, entry: dict, field: str, missing: str) -> str | None:
+        """The id in ``entry[field]``, or None after quarantining the entry (bad or absent)."""
+        try:
+            ident = self.rows.ident(entry.get(field), field)
+            if not ident:
+                raise RecordError(field, missing)
+        except RecordError as exc:
+            self.rows.quarantine(exc.field, str(exc), entry)
+            return None
+        return ident
+
     def likes(self, owner: str, observed: Any) -> None:
         """like.js: tweets the owner liked. No author, no time: those columns stay null."""
         rows = self.rows
         for entry in self.each("data/like.js", "like"):
-            try:
-                tweet = rows.ident(entry.get("tweetId"), "tweetId")
-                if not tweet:
-                    raise RecordError("tweetId", "like without tweetId")
-            except RecordError as exc:
-                rows.quarantine(exc.field, str(exc), entry)
+            tweet = self.required_id(entry, "tweetId", "like without tweetId")
+            if tweet is None:
                 continue
             rows.add(
                 "likes",
@@ -215,12 +222,8 @@ class _ArchiveReader:
             return None
         rows, seen = self.rows, 0
         for entry in self.each(name, key):
-            try:
-                other = rows.ident(entry.get("accountId"), "accountId")
-                if not other:
-                    raise RecordError("accountId", "entry without accountId")
-            except RecordError as exc:
-                rows.quarantine(exc.field, str(exc), entry)
+            other = self.required_id(entry, "accountId", "entry without accountId")
+            if other is None:
                 self.complete = False
                 continue
             pair = (other, owner) if key == "follower" else (owner, other)
