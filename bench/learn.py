@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from tigerblood.detectors.registry import build_detectors
@@ -51,17 +52,21 @@ def main() -> None:
 
     joined = load_features([args.data], args.cache)
     data = assemble(joined.drop(columns=["label"]), joined[["platform", "account_id", "label"]])
-    print(f"feature table: {len(data)} accounts, {data.X.shape[1]} model features")
+    print(
+        f"feature table: {data.accounts} accounts as {len(data)} post-window rows, "
+        f"{data.X.shape[1]} model features"
+    )
 
-    fit_s = best_of(1, lambda: LearnedModel(seed=0).fit(data.X, data.y))
+    fit_s = best_of(1, lambda: LearnedModel(seed=0).fit(data.X, data.y, data.groups))
     one = LearnedModel(seed=0)
-    booster_s = best_of(args.runs, lambda: one._train(data.X, data.y))
+    booster_s = best_of(args.runs, lambda: one._train(data.X, data.y, None))
     print(
         f"training: {fit_s:.2f} s with calibration (5 out-of-fold fits + final), "
         f"{booster_s:.2f} s for one 200-tree booster"
     )
 
-    table = pa.Table.from_pandas(joined.drop(columns=["label"]), preserve_index=False)
+    full = joined[np.isinf(joined["posts_window"])].drop(columns=["label", "posts_window"])
+    table = pa.Table.from_pandas(full, preserve_index=False)
     table = pa.concat_tables([table] * args.copies)
     n = table.num_rows
     rules = [d for d in build_detectors() if d.name != "learned_model"]

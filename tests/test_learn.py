@@ -29,7 +29,13 @@ from tigerblood.learn.detector import (
     probability_shares,
 )
 from tigerblood.learn.evaluate import cross_validate, eval_command, learn_command
-from tigerblood.learn.model import LearnedModel, shift_prevalence, sigmoid
+from tigerblood.learn.model import (
+    LearnedModel,
+    account_weights,
+    fold_rows,
+    shift_prevalence,
+    sigmoid,
+)
 from tigerblood.scan import run_detectors
 from tigerblood.scoring import verdicts
 
@@ -111,7 +117,7 @@ def loaded(layout: Path) -> tuple[TrainingData, pa.Table]:
 @pytest.fixture(scope="module")
 def fitted(loaded: tuple[TrainingData, pa.Table]) -> LearnedModel:
     data, _ = loaded
-    return LearnedModel(seed=0, **SMALL).fit(data.X, data.y)
+    return LearnedModel(seed=0, **SMALL).fit(data.X, data.y, data.groups)
 
 
 @pytest.fixture(scope="module")
@@ -160,13 +166,66 @@ def test_when_a_feature_column_is_absent_then_the_model_sees_it_as_unknown() -> 
     assert math.isnan(frame.loc[0, "link_share"])
 
 
-def test_labelled_layout_loads_as_one_row_per_account(
+def test_labelled_layout_loads_as_post_windows_of_the_accounts_that_have_posts(
+    loaded: tuple[TrainingData, pa.Table],
+) -> None:
+    data, features = loaded
+    observed = features.to_pandas().set_index("account_id")["observed_posts"]
+    assert data.postless_accounts == int((observed == 0).sum()) > 0
+    assert data.accounts == 80 - data.postless_accounts
+    full = data.full_view()
+    assert full.keys["account_id"].is_unique and len(full) == data.accounts
+    assert int(full.y.sum()) == 40 - data.postless_accounts  # only fakes lack posts here
+    assert "handle" not in data.X.columns and "top_url" not in data.X.columns
+    # A window is kept only where it cuts the timeline: fewer posts than the account has.
+    seen = data.context["observed_posts"].to_numpy()
+    total = observed.loc[data.keys["account_id"]].to_numpy()
+    cut = ~np.isinf(data.window)
+    assert cut.any() and (data.window[cut] < total[cut]).all()
+    assert (seen[cut] == data.window[cut]).all() and (seen[~cut] == total[~cut]).all()
+    # One group per account, the same for all its views.
+    pairs = set(zip(data.keys["account_id"], data.groups, strict=True))
+    assert len(pairs) == data.accounts == len({g for _, g in pairs})
+
+
+@pytest.mark.parametrize("window", [1, 3, 10, math.inf])
+def test_at_most_k_posts_sees_every_account_once_through_at_most_k_posts(
+    loaded: tuple[TrainingData, pa.Table], window: float
+) -> None:
+    data, _ = loaded
+    view = data.at_most(window)
+    assert len(view) == data.accounts and view.keys["account_id"].is_unique
+    assert (view.context["observed_posts"].to_numpy() <= window).all()
+
+
+def test_calibration_folds_keep_every_view_of_an_account_on_one_side(
     loaded: tuple[TrainingData, pa.Table],
 ) -> None:
     data, _ = loaded
-    assert len(data) == 80 and int(data.y.sum()) == 40
-    assert data.keys["account_id"].is_unique
-    assert "handle" not in data.X.columns and "top_url" not in data.X.columns
+    held_in = [set(data.groups[held]) for _, held in fold_rows(data.y, data.groups, 3, seed=0)]
+    for train, held in fold_rows(data.y, data.groups, 3, seed=0):
+        assert not set(data.groups[train]) & set(data.groups[held])
+    assert set().union(*held_in) == set(data.groups) and sum(map(len, held_in)) == data.accounts
+
+
+def test_without_groups_folds_are_plain_stratified_k_fold() -> None:
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array([0, 1] * 10)
+    ours = fold_rows(y, None, 4, seed=3)
+    plain = StratifiedKFold(4, shuffle=True, random_state=3).split(np.zeros(20), y)
+    grouped = fold_rows(y, np.arange(20), 4, seed=3)
+    for (a, b), (c, d), (e, f) in zip(ours, plain, grouped, strict=True):
+        assert a.tolist() == c.tolist() == e.tolist() and b.tolist() == d.tolist() == f.tolist()
+
+
+def test_each_account_weighs_one_so_the_prevalence_is_the_share_of_fake_accounts(
+    fitted: LearnedModel, loaded: tuple[TrainingData, pa.Table]
+) -> None:
+    data, _ = loaded
+    assert account_weights(data.groups).sum() == pytest.approx(data.accounts)
+    assert fitted.prevalence == pytest.approx(data.full_view().y.mean())
+    assert fitted.prevalence != pytest.approx(data.y.mean())  # rows would count genuine twice
 
 
 # -- model -----------------------------------------------------------------------------------
@@ -199,7 +258,7 @@ def test_same_data_and_seed_give_the_same_model(
     loaded: tuple[TrainingData, pa.Table], fitted: LearnedModel
 ) -> None:
     data, _ = loaded
-    again = LearnedModel(seed=0, **SMALL).fit(data.X, data.y)
+    again = LearnedModel(seed=0, **SMALL).fit(data.X, data.y, data.groups)
     assert np.array_equal(again.predict_proba(data.X), fitted.predict_proba(data.X))
 
 
@@ -428,9 +487,7 @@ def test_cross_validation_reports_means_std_folds_baselines_and_calibration(
     loaded: tuple[TrainingData, pa.Table],
 ) -> None:
     data, _ = loaded
-    result = cross_validate(
-        data.X, data.y, data.keys, folds=2, seed=0, context=data.context, **SMALL
-    )
+    result = cross_validate(data, folds=2, seed=0, **SMALL)
     for metric in ("precision", "recall", "f1", "auc", "mcc"):
         assert result["std"][metric] >= 0 and len(result["folds"]) == 2
         assert -1 <= result[metric] <= 1
@@ -443,7 +500,12 @@ def test_cross_validation_reports_means_std_folds_baselines_and_calibration(
     } <= set(result["baselines"])
     calibration = result["calibration"]
     assert calibration["observed_rate"] == pytest.approx(0.1, abs=0.03)
-    assert result["protocol"]["accounts"] == 80
+    assert result["protocol"]["accounts"] == data.accounts
+    windows = result["windows"]
+    assert list(windows) == ["latest 1", "latest 3", "latest 10", "all posts"]
+    assert windows["all posts"]["f1"] == result["f1"]
+    for window in windows.values():
+        assert 0 <= window["genuine_flagged"] <= 1 and "simple_rule" in window["baselines"]
 
 
 def test_learn_then_eval_commands_write_a_model_a_card_and_printable_results(
@@ -452,7 +514,8 @@ def test_learn_then_eval_commands_write_a_model_a_card_and_printable_results(
     out = tmp_path / "m.json"
     summary = learn_command([layout], out)
     assert out.exists() and Path(summary["card"]).read_text().startswith("# Model card")
-    assert LearnedDetector(out).model.card["data"]["accounts"] == 80
+    card = LearnedDetector(out).model.card["data"]
+    assert card["accounts"] + card["postless_accounts_left_out"] == 80
     result = eval_command([layout], folds=2, seed=0, as_json=False)
     assert {"precision", "recall", "f1", "auc", "mcc", "baselines", "published"} <= set(result)
     assert "learned_model" in result["text"] and "simple_rule" in result["text"]
@@ -492,8 +555,8 @@ def test_on_cresci_2015_the_model_beats_the_simple_rule_in_the_same_folds(
 
     folder = cresci_subsample(shared_data / "cresci-2015", tmp_path / "cresci")
     data = load_dataset([folder])
-    assert len(data) > 300 and 0 < data.y.mean() < 1
-    result = cross_validate(data.X, data.y, data.keys, folds=2, seed=0, context=data.context)
+    assert data.accounts > 300 and 0 < data.y.mean() < 1
+    result = cross_validate(data, folds=2, seed=0)
     simple = result["baselines"]["simple_rule"]
     assert result["f1"] > simple["f1"], (result["f1"], simple["f1"])
     assert result["auc"] > simple["auc"]

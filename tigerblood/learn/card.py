@@ -19,6 +19,7 @@ import lightgbm as lgb
 
 from tigerblood.learn.dataset import EXCLUDED, TrainingData
 from tigerblood.learn.model import LearnedModel, package_version
+from tigerblood.learn.windows import window_name
 
 LIMITS = (
     "Calibrated for the share of inauthentic accounts in its training data; pass the expected "
@@ -50,9 +51,12 @@ def build_card(
         "lightgbm_version": lgb.__version__,
         "data": {
             "sources": [str(s) for s in sources],
-            "accounts": len(data),
-            "inauthentic": int(data.y.sum()),
-            "genuine": int(len(data) - data.y.sum()),
+            "accounts": data.accounts,
+            "inauthentic": int(data.full_view().y.sum()),
+            "genuine": int(data.accounts - data.full_view().y.sum()),
+            "rows": len(data),
+            "posts_windows": [window_name(w) for w in sorted(set(data.window.tolist()))],
+            "postless_accounts_left_out": data.postless_accounts,
             "citation": citation,
         },
         "model": {
@@ -73,11 +77,15 @@ def build_card(
     return card
 
 
+CARD_METRICS = ("precision", "recall", "f1", "auc", "mcc", "genuine_flagged")
+METRIC_HEADER = "| | precision | recall | F1 | ROC AUC | MCC | genuine flagged |"
+
+
 def _metric_row(name: str, result: dict[str, Any]) -> str:
     std = result.get("std") or {}
     cells = [
-        f"{result[m]:.4f}" + (f" ± {std[m]:.4f}" if m in std else "")
-        for m in ("precision", "recall", "f1", "auc", "mcc")
+        f"{result[m]:.4f}" + (f" ± {std[m]:.4f}" if m in std else "") if m in result else "–"
+        for m in CARD_METRICS
     ]
     return f"| {name} | " + " | ".join(cells) + " |"
 
@@ -96,6 +104,14 @@ def render_card(card: dict[str, Any]) -> str:
         f"- {data['accounts']} accounts: {data['inauthentic']} inauthentic, "
         f"{data['genuine']} genuine.",
     ]
+    if data.get("posts_windows"):
+        lines.append(
+            f"- Seen as {data['rows']} rows: each account through "
+            + ", ".join(data["posts_windows"])
+            + " (a window kept only when the account has more posts); "
+            f"{data['postless_accounts_left_out']} labelled accounts without posts left out "
+            "(scan judges those by the rules)."
+        )
     if data.get("citation"):
         lines.append(f"- Cite: {data['citation']}")
     lines += [
@@ -119,12 +135,24 @@ def render_card(card: dict[str, Any]) -> str:
             f"on the calibrated score; {proto['accounts']} accounts. Baselines ran on the same "
             "folds in the same run.",
             "",
-            "| | precision | recall | F1 | ROC AUC | MCC |",
-            "|---|---|---|---|---|---|",
+            METRIC_HEADER,
+            "|---|---|---|---|---|---|---|",
             _metric_row("learned_model", evaluation),
             *(_metric_row(n, r) for n, r in evaluation.get("baselines", {}).items()),
             "",
         ]
+        windows = evaluation.get("windows", {})
+        if len(windows) > 1:
+            lines += [
+                "The model on the same held-out accounts seen through at most their latest k "
+                "posts (an account with fewer is seen whole), as a collector fetching k posts "
+                "would see them:",
+                "",
+                METRIC_HEADER,
+                "|---|---|---|---|---|---|---|",
+                *(_metric_row(name, r) for name, r in windows.items()),
+                "",
+            ]
         cal = evaluation.get("calibration", {})
         if "as_trained" in cal:
             lines += [

@@ -10,10 +10,16 @@ of collecting data: shares, rates, timing, reciprocity and the profile's own cou
   each genuine account but a few dozen of most fakes, so these counts teach the crawl, not the
   account. Their shares (``link_share``, ``top_url_share``, ``reply_share``) carry the behaviour.
 
+Each account appears once per post window (:mod:`tigerblood.learn.windows`): its latest 1, 3,
+10, ... posts and all of them, a window dropped when the account has no more posts than it
+holds (the view would repeat "all posts"). Accounts without any post are left out: ``scan``
+judges them by the rules, so the model never meets them, and in research sets their absence of
+posts says more about the crawl than about the account.
+
 Example (a labelled folder in the tabular layout)::
 
     data = load_dataset([Path("examples/cresci-2015-sample")])
-    data.X.shape, int(data.y.sum())   # ((120, 17), 60)
+    data.accounts, len(data), int(data.y[data.window == math.inf].sum())   # (117, 501, 57)
 """
 
 from __future__ import annotations
@@ -28,8 +34,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tigerblood.features.compute import DESCRIPTIONS, compute_features
+from tigerblood.features.compute import DESCRIPTIONS, feature_expr, tables_of
 from tigerblood.ingest.pipeline import ingest
+from tigerblood.learn.windows import ALL_POSTS, WINDOWS, windowed
 from tigerblood.store import Store
 
 KEYS = ("platform", "account_id")
@@ -88,27 +95,61 @@ def unclassified_features() -> set[str]:
 
 @dataclass
 class TrainingData:
-    """Rows are accounts. ``X`` holds :data:`FEATURES` as floats (NaN = unknown), ``y`` 0/1,
-    ``keys`` platform, account_id and handle, and ``context`` the :data:`EXCLUDED` numeric
+    """Rows are views of accounts. ``X`` holds :data:`FEATURES` as floats (NaN = unknown), ``y``
+    0/1, ``keys`` platform, account_id and handle, and ``context`` the :data:`EXCLUDED` numeric
     columns, which baselines may read (published rule sets count posts) but the model never
-    does; all aligned row for row."""
+    does; ``window`` the posts each row saw (``inf``: all) and ``groups`` one integer per
+    account, shared by its views. All aligned row for row; without windows a row is an account.
+    """
 
     X: pd.DataFrame
     y: np.ndarray
     keys: pd.DataFrame
     context: pd.DataFrame = field(default_factory=pd.DataFrame)
+    window: np.ndarray = field(default_factory=lambda: np.empty(0))
+    groups: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
+    postless_accounts: int = 0
+    """Labelled accounts left out because the data holds none of their posts."""
+
+    def __post_init__(self) -> None:
+        if len(self.window) != len(self.y):
+            self.window = np.full(len(self.y), ALL_POSTS)
+        if len(self.groups) != len(self.y):
+            self.groups = np.arange(len(self.y), dtype="int64")
 
     def __len__(self) -> int:
         return len(self.y)
 
+    @property
+    def accounts(self) -> int:
+        """Distinct accounts (rows count each window of an account)."""
+        return len(np.unique(self.groups))
+
     def subset(self, rows: np.ndarray) -> TrainingData:
-        """The accounts at positions ``rows`` (a fold, a half, a sample)."""
+        """The rows at positions ``rows`` (a fold, a half, one window)."""
         return TrainingData(
             self.X.iloc[rows].reset_index(drop=True),
             self.y[rows],
             self.keys.iloc[rows].reset_index(drop=True),
             self.context.iloc[rows].reset_index(drop=True) if len(self.context) else self.context,
+            self.window[rows],
+            self.groups[rows],
         )
+
+    def full_view(self) -> TrainingData:
+        """One row per account: the view with all its posts."""
+        return self.at_most(ALL_POSTS)
+
+    def at_most(self, window: float) -> TrainingData:
+        """One row per account: what a collector fetching up to ``window`` latest posts sees.
+
+        That is the account's ``window`` row, or its all-posts row when it has no more posts
+        than that (such views were not kept twice), so every window judges the same accounts.
+        """
+        frame = pd.DataFrame({"group": self.groups, "window": self.window})
+        frame = frame[frame["window"] >= window]
+        rows = frame.reset_index().sort_values(["group", "window"]).groupby("group").head(1)
+        return self.subset(np.sort(rows["index"].to_numpy()))
 
 
 def half_of(account_id: str) -> int:
@@ -142,10 +183,12 @@ def feature_matrix(
 
 
 def assemble(features: pa.Table | pd.DataFrame, labels: pa.Table | pd.DataFrame) -> TrainingData:
-    """Join features and labels on (platform, account_id); unlabelled accounts are dropped.
+    """Join features and labels on (platform, account_id); unlabelled accounts are dropped, and
+    so are accounts whose ``observed_posts`` is 0 (see the module docstring).
 
-    Accounts are sorted by key, so the same inputs give the same rows in the same order, and
-    fold assignment with a seed is reproducible.
+    Rows are sorted by key, then window, so the same inputs give the same rows in the same
+    order, and fold assignment with a seed is reproducible. A table without ``posts_window``
+    holds all posts of each account.
     """
     feats = features.to_pandas() if isinstance(features, pa.Table) else features.copy()
     labs = labels.to_pandas() if isinstance(labels, pa.Table) else labels.copy()
@@ -153,21 +196,60 @@ def assemble(features: pa.Table | pd.DataFrame, labels: pa.Table | pd.DataFrame)
     for frame in (feats, labs):
         for key in KEYS:
             frame[key] = frame[key].astype(str)
+    if "posts_window" not in feats.columns:
+        feats["posts_window"] = ALL_POSTS
     joined = feats.merge(labs, on=list(KEYS), how="inner", suffixes=("", "_label"))
-    joined = joined.sort_values(list(KEYS), kind="stable").reset_index(drop=True)
+    postless = 0
+    if "observed_posts" in joined.columns:
+        has_posts = joined["observed_posts"].fillna(0) > 0
+        postless = int(joined.loc[~has_posts, list(KEYS)].drop_duplicates().shape[0])
+        joined = joined[has_posts]
+    joined = joined.sort_values([*KEYS, "posts_window"], kind="stable").reset_index(drop=True)
     if "handle" not in joined.columns:
         joined["handle"] = None
     keys = joined[[*KEYS, "handle"]].reset_index(drop=True)
     context = feature_matrix(
         joined, [c for c in EXCLUDED if c not in NON_NUMERIC and c in joined.columns]
     )
+    groups = joined.groupby(list(KEYS), sort=False).ngroup().to_numpy(dtype="int64")
     return TrainingData(
-        feature_matrix(joined), joined["label"].astype(int).to_numpy(), keys, context
+        feature_matrix(joined),
+        joined["label"].astype(int).to_numpy(),
+        keys,
+        context,
+        joined["posts_window"].astype("float64").to_numpy(),
+        groups,
+        postless,
     )
 
 
-def load_features(sources: Sequence[Path], cache: Path | None = None) -> pd.DataFrame:
-    """Feature table joined with labels for ``sources``, read from ``cache`` when it exists.
+def window_features(store: Store, windows: Sequence[float] = WINDOWS) -> pd.DataFrame:
+    """The feature table once per window, stacked, with the window in ``posts_window``.
+
+    A window that holds every post of an account repeats its "all posts" row and is dropped.
+    """
+    tables = tables_of(store)
+    views = []
+    for window in windows:
+        view = feature_expr(windowed(tables, window)).to_pandas()
+        view["posts_window"] = window
+        views.append(view)
+    stacked = pd.concat(views, ignore_index=True)
+    full = stacked[np.isinf(stacked["posts_window"])]
+    total = stacked[list(KEYS)].merge(full[[*KEYS, "observed_posts"]], on=list(KEYS), how="left")[
+        "observed_posts"
+    ]
+    keep = np.isinf(stacked["posts_window"]) | (
+        stacked["posts_window"].to_numpy() < total.fillna(0).to_numpy()
+    )
+    return stacked[keep].reset_index(drop=True)
+
+
+def load_features(
+    sources: Sequence[Path], cache: Path | None = None, windows: Sequence[float] = WINDOWS
+) -> pd.DataFrame:
+    """Feature table (one row per account and window) joined with labels for ``sources``, read
+    from ``cache`` when it exists.
 
     Loading Cresci-2015 (2.8 million tweets) spends minutes extracting links and mentions; the
     cache keeps the joined table as Parquet so a second ``eval`` starts in a second. The cache is
@@ -185,7 +267,7 @@ def load_features(sources: Sequence[Path], cache: Path | None = None) -> pd.Data
                 f"{', '.join(map(str, sources))}: no labels found; learning needs a labels "
                 "file (platform, account_id, label) beside the accounts"
             )
-        features = compute_features(store).to_pandas()
+        features = window_features(store, windows)
         labels = store.arrow("SELECT platform, account_id, label FROM labels").to_pandas()
     finally:
         store.close()
@@ -196,7 +278,9 @@ def load_features(sources: Sequence[Path], cache: Path | None = None) -> pd.Data
     return joined
 
 
-def load_dataset(sources: Sequence[Path], cache: Path | None = None) -> TrainingData:
+def load_dataset(
+    sources: Sequence[Path], cache: Path | None = None, windows: Sequence[float] = WINDOWS
+) -> TrainingData:
     """X, y and keys for labelled ``sources`` (see :func:`load_features` for ``cache``)."""
-    joined = load_features(sources, cache)
+    joined = load_features(sources, cache, windows)
     return assemble(joined.drop(columns=["label"]), joined[[*KEYS, "label"]])

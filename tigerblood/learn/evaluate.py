@@ -1,17 +1,20 @@
-# ruff: noqa: N803  (X for a feature matrix, y for labels: the scikit-learn convention)
 """The evaluation harness: cross-validation by account, held-out sets, baselines, calibration.
 
-The protocol is fixed so figures can be compared and rerun (DESIGN §6): one row per account, so
-splitting rows splits accounts; StratifiedKFold with a stated seed; every baseline runs on the
-same folds in the same run; the model is refitted (with its own inner calibration folds) inside
-each training fold, so no held-out account ever touches training or calibration. The calibration
-check uses only held-out predictions.
+The protocol is fixed so figures can be compared and rerun (DESIGN §6): folds split accounts,
+with all the post windows of an account (:mod:`tigerblood.learn.windows`) on one side;
+StratifiedKFold over accounts with a stated seed; every baseline runs on the same folds in the
+same run; the model is refitted (with its own inner calibration folds) inside each training fold,
+so no held-out account ever touches training or calibration. The headline figures judge each
+held-out account with all its posts; ``windows`` repeats them as a collector fetching at most
+the latest k posts would see the same accounts. The calibration check uses only held-out
+predictions.
 
 Example::
 
     data = load_dataset([Path("../shared/data/cresci-2015")])
-    result = cross_validate(data.X, data.y, data.keys, folds=5, seed=0)
+    result = cross_validate(data, folds=5, seed=0)
     result["f1"], result["std"]["f1"], result["baselines"]["simple_rule"]["f1"]
+    result["windows"]["latest 3"]["genuine_flagged"]
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import (
     brier_score_loss,
     f1_score,
@@ -31,13 +33,15 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sklearn.model_selection import StratifiedKFold
 
 from tigerblood.learn.baselines import all_baselines, baseline_frame
 from tigerblood.learn.dataset import TrainingData, load_dataset
-from tigerblood.learn.model import LearnedModel, package_version, shift_prevalence
+from tigerblood.learn.model import LearnedModel, fold_rows, package_version, shift_prevalence
+from tigerblood.learn.windows import ALL_POSTS, window_name
 
-METRICS = ("precision", "recall", "f1", "auc", "mcc")
+METRICS = ("precision", "recall", "f1", "auc", "mcc", "genuine_flagged")
+"""``genuine_flagged``: the share of genuine accounts predicted inauthentic (false positive
+rate), the figure an account owner meets first."""
 THRESHOLD = 0.5
 """A calibrated probability of 0.5 or more counts as a prediction of "inauthentic"."""
 CHECK_PREVALENCE = 0.10
@@ -55,15 +59,17 @@ five runs. The protocol differs from ours (see docs/evaluation.md)."""
 
 
 def scores(y: np.ndarray, labels: np.ndarray, score: np.ndarray) -> dict[str, float]:
-    """Precision, recall, F1, ROC AUC and MCC of predictions against labels."""
-    y = np.asarray(y)
+    """Precision, recall, F1, ROC AUC, MCC and genuine accounts flagged, against labels."""
+    y, labels = np.asarray(y), np.asarray(labels)
     auc = float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else float("nan")
+    genuine = y == 0
     return {
         "precision": float(precision_score(y, labels, zero_division=0)),
         "recall": float(recall_score(y, labels, zero_division=0)),
         "f1": float(f1_score(y, labels, zero_division=0)),
         "auc": auc,
         "mcc": float(matthews_corrcoef(y, labels)),
+        "genuine_flagged": float(np.mean(labels[genuine])) if genuine.any() else float("nan"),
     }
 
 
@@ -75,57 +81,79 @@ def summarize(per_fold: list[dict[str, float]]) -> dict[str, Any]:
     return out
 
 
+Scored = dict[float, tuple[dict[str, float], dict[str, dict[str, float]]]]
+"""Per window: the model's scores and each baseline's, on the same held-out accounts."""
+
+
 def _fit_and_score(
     train: TrainingData, test: TrainingData, seed: int, model_kwargs: dict[str, Any]
-) -> tuple[dict[str, float], np.ndarray, dict[str, dict[str, float]], float]:
-    model = LearnedModel(seed=seed, **model_kwargs).fit(train.X, train.y)
-    p = model.predict_proba(test.X)
-    result = scores(test.y, (p >= THRESHOLD).astype(int), p)
-    train_frame, test_frame = baseline_frame(train), baseline_frame(test)
-    base = {}
-    for baseline in all_baselines(seed):
-        labels, score = baseline.fit(train_frame, train.y).predict(test_frame)
-        base[baseline.name] = scores(test.y, labels, score)
-    return result, p, base, model.prevalence
+) -> tuple[Scored, np.ndarray, float]:
+    """Fit on every view of ``train``; score ``test`` at each window. Baselines are fitted on
+    the all-posts view (the published methods train on whole accounts). Returns the scores, the
+    model's held-out probabilities of the all-posts view, and the training prevalence."""
+    model = LearnedModel(seed=seed, **model_kwargs).fit(train.X, train.y, train.groups)
+    full_train = train.full_view()
+    baselines = [b.fit(baseline_frame(full_train), full_train.y) for b in all_baselines(seed)]
+    out: Scored = {}
+    full_p = np.empty(0)
+    for window in sorted(set(test.window.tolist())):
+        view = test.at_most(window)
+        p = model.predict_proba(view.X)
+        frame = baseline_frame(view)
+        base = {}
+        for baseline in baselines:
+            labels, score = baseline.predict(frame)
+            base[baseline.name] = scores(view.y, labels, score)
+        out[window] = (scores(view.y, (p >= THRESHOLD).astype(int), p), base)
+        if window == ALL_POSTS:
+            full_p = p
+    return out, full_p, model.prevalence
+
+
+def _by_window(per_fold: list[Scored]) -> dict[str, Any]:
+    """Fold results summarised: the all-posts view at the top level, every window (all posts
+    included) under ``windows``, each with its baselines."""
+    windows: dict[str, Any] = {}
+    for window in sorted({w for fold in per_fold for w in fold}):
+        folds = [fold[window] for fold in per_fold if window in fold]
+        names = folds[0][1].keys()
+        windows[window_name(window)] = {
+            **summarize([model for model, _ in folds]),
+            "baselines": {n: summarize([base[n] for _, base in folds]) for n in names},
+        }
+    out = dict(windows[window_name(ALL_POSTS)])
+    out["windows"] = windows
+    return out
 
 
 def cross_validate(
-    X: pd.DataFrame,
-    y: np.ndarray,
-    keys: pd.DataFrame,
+    data: TrainingData,
     folds: int = 5,
     seed: int = 0,
-    context: pd.DataFrame | None = None,
+    *,
+    train_on_windows: bool = True,
     **model_kwargs: Any,
 ) -> dict[str, Any]:
     """K-fold CV by account of the model and every baseline, plus the calibration check.
 
-    ``context`` (the excluded count columns) lets rule baselines that count posts run; without
-    it those criteria are judged unknown.
+    ``data.context`` (the excluded count columns) lets rule baselines that count posts run;
+    without it those criteria are judged unknown. ``train_on_windows=False`` fits on the
+    all-posts view only (the model before post windows), scored on the same folds and windows.
     """
-    data = TrainingData(
-        X.reset_index(drop=True),
-        np.asarray(y, dtype=int),
-        keys.reset_index(drop=True),
-        context if context is not None else pd.DataFrame(index=range(len(y))),
-    )
-    oof = np.full(len(data), np.nan)
-    model_folds: list[dict[str, float]] = []
-    base_folds: dict[str, list[dict[str, float]]] = {}
+    full = data.full_view()
+    oof = np.full(len(full), np.nan)
+    per_fold: list[Scored] = []
     prevalences = []
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_rows, test_rows in splitter.split(data.X, data.y):
-        result, p, base, prevalence = _fit_and_score(
-            data.subset(train_rows), data.subset(test_rows), seed, model_kwargs
-        )
-        oof[test_rows] = p
-        model_folds.append(result)
+    for train_rows, test_rows in fold_rows(data.y, data.groups, folds, seed):
+        train, test = data.subset(train_rows), data.subset(test_rows)
+        if not train_on_windows:
+            train = train.full_view()
+        result, p, prevalence = _fit_and_score(train, test, seed, model_kwargs)
+        oof[np.isin(full.groups, test.groups)] = p  # both in account order
+        per_fold.append(result)
         prevalences.append(prevalence)
-        for name, value in base.items():
-            base_folds.setdefault(name, []).append(value)
-    out = summarize(model_folds)
-    out["baselines"] = {name: summarize(values) for name, values in base_folds.items()}
-    out["calibration"] = calibration_check(data.y, oof, float(np.mean(prevalences)), seed)
+    out = _by_window(per_fold)
+    out["calibration"] = calibration_check(full.y, oof, float(np.mean(prevalences)), seed)
     out["protocol"] = protocol(data, f"{folds}-fold stratified CV by account", seed)
     return out
 
@@ -138,11 +166,15 @@ def holdout(
     **model_kwargs: Any,
 ) -> dict[str, Any]:
     """Fit on ``train``, score ``test``: the model and every baseline, plus the check."""
-    result, p, base, prevalence = _fit_and_score(train, test, seed, model_kwargs)
-    out: dict[str, Any] = {**result, "baselines": base}
-    out["calibration"] = calibration_check(test.y, p, prevalence, seed)
+    result, p, prevalence = _fit_and_score(train, test, seed, model_kwargs)
+    out = _by_window([result])
+    for summary in [out, *out["windows"].values()]:
+        # One split: the means are the figures, a spread of one value says nothing.
+        for row in [summary, *summary["baselines"].values()]:
+            row.pop("std", None), row.pop("folds", None)
+    out["calibration"] = calibration_check(test.full_view().y, p, prevalence, seed)
     out["protocol"] = protocol(test, description, seed)
-    out["protocol"]["train_accounts"] = len(train)
+    out["protocol"]["train_accounts"] = train.accounts
     return out
 
 
@@ -233,8 +265,11 @@ def protocol(data: TrainingData, split: str, seed: int) -> dict[str, Any]:
     return {
         "split": split,
         "seed": seed,
-        "accounts": len(data),
-        "inauthentic": int(data.y.sum()),
+        "accounts": data.accounts,
+        "inauthentic": int(data.full_view().y.sum()),
+        "rows": len(data),
+        "windows": [window_name(w) for w in sorted(set(data.window.tolist()))],
+        "postless_accounts_left_out": data.postless_accounts,
         "features": list(data.X.columns),
         "threshold": THRESHOLD,
         "model": {
@@ -263,6 +298,9 @@ def render(result: dict[str, Any]) -> str:
         row("learned_model", result),
     ]
     lines += [row(name, r) for name, r in result["baselines"].items()]
+    if len(result.get("windows", {})) > 1:
+        lines.append("learned_model by posts seen (latest k; an account with fewer, all of them):")
+        lines += [row(f"  {name}", r) for name, r in result["windows"].items()]
     cal = result["calibration"]
     if "skipped" not in cal:
         lines.append(
@@ -298,10 +336,11 @@ def learn_command(
     from tigerblood.learn.card import build_card, render_card
 
     data = load_dataset(sources, cache)
-    model = LearnedModel(seed=seed).fit(data.X, data.y)
+    model = LearnedModel(seed=seed).fit(data.X, data.y, data.groups)
     assert model.oof_raw is not None
-    p = model.calibrate(model.oof_raw)
-    oof = scores(data.y, (p >= THRESHOLD).astype(int), p)
+    full = np.isinf(data.window)
+    p = model.calibrate(model.oof_raw[full])
+    oof = scores(data.y[full], (p >= THRESHOLD).astype(int), p)
     evaluation = {
         **oof,
         "baselines": {},
@@ -313,8 +352,8 @@ def learn_command(
     return {
         "model": str(out),
         "card": str(card_path(out)),
-        "accounts": len(data),
-        "inauthentic": int(data.y.sum()),
+        "accounts": data.accounts,
+        "inauthentic": int(data.full_view().y.sum()),
         "out_of_fold": oof,
     }
 
@@ -331,8 +370,9 @@ def eval_command(
 ) -> dict[str, Any]:
     """``tigerblood eval``: K-fold CV on ``sources``, or ``train`` -> ``test`` when both given.
 
-    Returns the result dict (``precision``, ``recall``, ``f1``, ``auc``, ``mcc`` are the model's
-    means, ``std``, ``folds``, ``baselines``, ``calibration``, ``protocol``, ``published``);
+    Returns the result dict (``precision``, ``recall``, ``f1``, ``auc``, ``mcc``,
+    ``genuine_flagged`` are the model's means, ``std``, ``folds``, ``baselines``, ``windows``,
+    ``calibration``, ``protocol``, ``published``);
     unless ``as_json``, it also carries ``text``, the report to print.
     """
     if train and test:
@@ -341,9 +381,7 @@ def eval_command(
         raise ValueError("give both --train and --test, or neither")
     else:
         data = load_dataset(sources, cache)
-        result = cross_validate(
-            data.X, data.y, data.keys, folds=folds, seed=seed, context=data.context
-        )
+        result = cross_validate(data, folds=folds, seed=seed)
     result["published"] = PUBLISHED
     if not as_json:
         result["text"] = render(result)

@@ -18,7 +18,7 @@ Why these choices:
 
 Example::
 
-    model = LearnedModel(seed=0).fit(data.X, data.y)
+    model = LearnedModel(seed=0).fit(data.X, data.y, data.groups)
     model.predict_proba(data.X[:3])            # calibrated probabilities
     model.contributions(data.X[:3])            # log-odds per feature, last column the bias
     model.save(Path("model.json")); LearnedModel.load(Path("model.json"))
@@ -78,16 +78,22 @@ class Calibration:
     y: list[float] = field(default_factory=list)
 
     @classmethod
-    def fit(cls, raw: np.ndarray, labels: np.ndarray, method: str) -> Calibration:
-        """Fit the map on out-of-fold raw scores and their labels."""
+    def fit(
+        cls,
+        raw: np.ndarray,
+        labels: np.ndarray,
+        method: str,
+        weights: np.ndarray | None = None,
+    ) -> Calibration:
+        """Fit the map on out-of-fold raw scores and their labels (rows weighted by ``weights``)."""
         if method == "sigmoid":
             # C large: Platt scaling is a 2-parameter fit, regularising it would bias it to 0.5.
             lr = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
-            lr.fit(raw.reshape(-1, 1), labels)
+            lr.fit(raw.reshape(-1, 1), labels, sample_weight=weights)
             return cls("sigmoid", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
         if method == "isotonic":
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-            iso.fit(raw, labels)
+            iso.fit(raw, labels, sample_weight=weights)
             return cls(
                 "isotonic",
                 x=[float(v) for v in iso.X_thresholds_],
@@ -164,34 +170,45 @@ class LearnedModel:
 
     # -- fitting -------------------------------------------------------------------------------
 
-    def _train(self, frame: pd.DataFrame, y: np.ndarray) -> lgb.Booster:
+    def _train(self, frame: pd.DataFrame, y: np.ndarray, weights: np.ndarray | None) -> lgb.Booster:
         data = lgb.Dataset(
             frame,
             label=y,
+            weight=weights,
             feature_name=list(frame.columns),
             free_raw_data=True,
             params={"verbose": -1},
         )
         return lgb.train(self.params, data, num_boost_round=self.num_trees)
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> LearnedModel:
-        """Train on all of ``X``; calibrate on K-fold out-of-fold raw scores within ``X``."""
+    def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None = None) -> LearnedModel:
+        """Train on all of ``X``; calibrate on K-fold out-of-fold raw scores within ``X``.
+
+        ``groups`` marks rows that are views of one account (:mod:`tigerblood.learn.windows`):
+        a calibration fold holds all of an account's views or none, else the held-out score of a
+        view would come from trees that saw its twin; and each account weighs 1 in all, split
+        over its views, so accounts with long timelines (more views) do not outvote the rest
+        and the training prevalence stays the share of inauthentic accounts.
+        """
         y = np.asarray(y, dtype="int64")
         if len(np.unique(y)) < 2:
             raise ValueError("training needs both labels (0 genuine, 1 inauthentic)")
         self.features = list(X.columns)
-        folds = min(self.calibration_folds, int(np.bincount(y).min()))
+        weights = None if groups is None else account_weights(groups)
+        accounts = y if groups is None else y[np.unique(groups, return_index=True)[1]]
+        folds = min(self.calibration_folds, int(np.bincount(accounts, minlength=2).min()))
         if folds < 2:
             raise ValueError("calibration needs at least 2 accounts of each label")
         oof = np.zeros(len(y))
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
-        for train_rows, held_rows in splitter.split(X, y):
-            booster = self._train(X.iloc[train_rows], y[train_rows])
+        for train_rows, held_rows in fold_rows(y, groups, folds, self.seed):
+            booster = self._train(
+                X.iloc[train_rows], y[train_rows], None if weights is None else weights[train_rows]
+            )
             oof[held_rows] = booster.predict(X.iloc[held_rows], raw_score=True)
         self.oof_raw = oof
-        self.calibration = Calibration.fit(oof, y, self.calibration_method)
-        self.booster = self._train(X, y)
-        self.prevalence = float(y.mean())
+        self.calibration = Calibration.fit(oof, y, self.calibration_method, weights)
+        self.booster = self._train(X, y, weights)
+        self.prevalence = float(np.average(y, weights=weights))
         return self
 
     # -- predicting ----------------------------------------------------------------------------
@@ -281,6 +298,38 @@ class LearnedModel:
     def load(cls, path: Path) -> LearnedModel:
         """Read a file written by :meth:`save`."""
         return cls.from_json(orjson.loads(path.read_bytes()))
+
+
+def account_weights(groups: np.ndarray) -> np.ndarray:
+    """1 / (views of the row's account): every account weighs 1 in all.
+
+    >>> account_weights(np.array([0, 0, 1])).tolist()
+    [0.5, 0.5, 1.0]
+    """
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    return 1.0 / counts[inverse]
+
+
+def fold_rows(
+    y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified K-fold (train rows, held rows) pairs, splitting accounts, not rows.
+
+    Accounts are dealt by ``StratifiedKFold`` over one row per account, then each account's
+    rows follow it; with one row per account (``groups`` None) this is ``StratifiedKFold``
+    over the rows itself, so figures without windows are unchanged.
+    """
+    y = np.asarray(y)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    if groups is None:
+        return list(splitter.split(np.zeros(len(y)), y))
+    first = np.unique(groups, return_index=True)[1]
+    first.sort()  # accounts in order of first appearance, as the rows list them
+    out = []
+    for _, held_accounts in splitter.split(np.zeros(len(first)), y[first]):
+        held = np.isin(groups, groups[first[held_accounts]])
+        out.append((np.flatnonzero(~held), np.flatnonzero(held)))
+    return out
 
 
 def shift_prevalence(p: np.ndarray, trained: float, target: float) -> np.ndarray:

@@ -44,16 +44,16 @@ def main(argv: list[str] | None = None) -> dict:
     data = load_dataset([args.data], args.cache)
     loaded = time.perf_counter()
     print(
-        f"loaded {len(data)} accounts ({int(data.y.sum())} inauthentic) in {loaded - started:.0f} s"
+        f"loaded {data.accounts} accounts ({int(data.full_view().y.sum())} inauthentic, "
+        f"{data.postless_accounts} without posts left out) as {len(data)} post-window rows "
+        f"in {loaded - started:.0f} s"
     )
-    evaluation = cross_validate(
-        data.X, data.y, data.keys, folds=5, seed=args.seed, context=data.context
-    )
+    evaluation = cross_validate(data, folds=5, seed=args.seed)
     print(render(evaluation))
     split = halves(data, seed=args.seed)
     print(render(split))
     fit_started = time.perf_counter()
-    model = LearnedModel(seed=args.seed).fit(data.X, data.y)
+    model = LearnedModel(seed=args.seed).fit(data.X, data.y, data.groups)
     fit_s = time.perf_counter() - fit_started
     evaluation["published"] = PUBLISHED
     evaluation["halves"] = {k: v for k, v in split.items() if k != "calibration"}
