@@ -188,6 +188,22 @@ def test_labelled_layout_loads_as_post_windows_of_the_accounts_that_have_posts(
     assert len(pairs) == data.accounts == len({g for _, g in pairs})
 
 
+def test_every_view_is_also_seen_without_the_profile_counts_as_a_jetstream_feed_gives_them(
+    loaded: tuple[TrainingData, pa.Table],
+) -> None:
+    data, _ = loaded
+    hidden, shown = (
+        data.subset(np.flatnonzero(~data.counts)),
+        data.subset(np.flatnonzero(data.counts)),
+    )
+    assert len(hidden) == len(shown)
+    for column in ("followers_count", "following_count", "followers_per_following"):
+        assert hidden.X[column].isna().all() and shown.X[column].notna().all()
+    # posts_count falls back to the posts observed, exactly as for a source without counts
+    assert (hidden.X["posts_count"] == hidden.context["observed_posts"]).all()
+    assert (hidden.X["link_share"].to_numpy() == shown.X["link_share"].to_numpy()).all()
+
+
 @pytest.mark.parametrize("window", [1, 3, 10, math.inf])
 def test_at_most_k_posts_sees_every_account_once_through_at_most_k_posts(
     loaded: tuple[TrainingData, pa.Table], window: float
@@ -502,7 +518,8 @@ def test_cross_validation_reports_means_std_folds_baselines_and_calibration(
     assert calibration["observed_rate"] == pytest.approx(0.1, abs=0.03)
     assert result["protocol"]["accounts"] == data.accounts
     windows = result["windows"]
-    assert list(windows) == ["latest 1", "latest 3", "latest 10", "all posts"]
+    views = ["latest 1", "latest 3", "latest 10", "all posts"]
+    assert list(windows) == views + [f"{v}, no profile counts" for v in views]
     assert windows["all posts"]["f1"] == result["f1"]
     for window in windows.values():
         assert 0 <= window["genuine_flagged"] <= 1 and "simple_rule" in window["baselines"]

@@ -28,8 +28,10 @@ LIMITS = (
     "purchased fake followers and genuine users of Twitter in 2013, not link-reply spam, "
     "coordinated campaigns or today's Bluesky and Mastodon; rule findings stay the evidence for "
     "those.",
-    "Features that a source lacks are treated as unknown, as in training; a platform that never "
-    "provides a feature the model leans on gives it less to go on.",
+    "Features that a source lacks are treated as unknown, as in training (every view was also "
+    "trained with the profile counts hidden). The counts carry much of its weight: a source "
+    "without them, such as Bluesky's Jetstream, flags far more genuine accounts seen through "
+    "few posts (the 'no profile counts' rows); raise the threshold or wait for more posts.",
     "Research data sets are easy: simple rules score near the best models on them (Hays et al. "
     "2023, 'Simplistic Collection and Labeling Practices Limit the Utility of Benchmark "
     "Datasets for Twitter Bot Detection'). Expect lower figures in the wild.",
@@ -56,6 +58,7 @@ def build_card(
             "genuine": int(data.accounts - data.full_view().y.sum()),
             "rows": len(data),
             "posts_windows": [window_name(w) for w in sorted(set(data.window.tolist()))],
+            "count_views": sorted({bool(c) for c in data.counts.tolist()}, reverse=True),
             "postless_accounts_left_out": data.postless_accounts,
             "citation": citation,
         },
@@ -105,11 +108,13 @@ def render_card(card: dict[str, Any]) -> str:
         f"{data['genuine']} genuine.",
     ]
     if data.get("posts_windows"):
+        hidden = False in data.get("count_views", [])
         lines.append(
             f"- Seen as {data['rows']} rows: each account through "
             + ", ".join(data["posts_windows"])
-            + " (a window kept only when the account has more posts); "
-            f"{data['postless_accounts_left_out']} labelled accounts without posts left out "
+            + " (a window kept only when the account has more posts)"
+            + (", each also with the profile counts hidden" if hidden else "")
+            + f"; {data['postless_accounts_left_out']} labelled accounts without posts left out "
             "(scan judges those by the rules)."
         )
     if data.get("citation"):

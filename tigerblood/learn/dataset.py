@@ -12,14 +12,15 @@ of collecting data: shares, rates, timing, reciprocity and the profile's own cou
 
 Each account appears once per post window (:mod:`tigerblood.learn.windows`): its latest 1, 3,
 10, ... posts and all of them, a window dropped when the account has no more posts than it
-holds (the view would repeat "all posts"). Accounts without any post are left out: ``scan``
+holds (the view would repeat "all posts"); and each window once more with the profile's counts
+hidden. Accounts without any post are left out: ``scan``
 judges them by the rules, so the model never meets them, and in research sets their absence of
 posts says more about the crawl than about the account.
 
 Example (a labelled folder in the tabular layout)::
 
     data = load_dataset([Path("examples/cresci-2015-sample")])
-    data.accounts, len(data), int(data.y[data.window == math.inf].sum())   # (117, 501, 57)
+    data.accounts, len(data), int(data.full_view().y.sum())
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import pyarrow.parquet as pq
 
 from tigerblood.features.compute import DESCRIPTIONS, feature_expr, tables_of
 from tigerblood.ingest.pipeline import ingest
-from tigerblood.learn.windows import ALL_POSTS, WINDOWS, windowed
+from tigerblood.learn.windows import ALL_POSTS, COUNT_VIEWS, WINDOWS, windowed
 from tigerblood.store import Store
 
 KEYS = ("platform", "account_id")
@@ -98,8 +99,9 @@ class TrainingData:
     """Rows are views of accounts. ``X`` holds :data:`FEATURES` as floats (NaN = unknown), ``y``
     0/1, ``keys`` platform, account_id and handle, and ``context`` the :data:`EXCLUDED` numeric
     columns, which baselines may read (published rule sets count posts) but the model never
-    does; ``window`` the posts each row saw (``inf``: all) and ``groups`` one integer per
-    account, shared by its views. All aligned row for row; without windows a row is an account.
+    does; ``window`` the posts each row saw (``inf``: all), ``counts`` whether it saw the
+    profile's counts, and ``groups`` one integer per account, shared by its views. All aligned
+    row for row; without views a row is an account.
     """
 
     X: pd.DataFrame
@@ -107,6 +109,7 @@ class TrainingData:
     keys: pd.DataFrame
     context: pd.DataFrame = field(default_factory=pd.DataFrame)
     window: np.ndarray = field(default_factory=lambda: np.empty(0))
+    counts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
     groups: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="int64"))
     postless_accounts: int = 0
     """Labelled accounts left out because the data holds none of their posts."""
@@ -114,6 +117,8 @@ class TrainingData:
     def __post_init__(self) -> None:
         if len(self.window) != len(self.y):
             self.window = np.full(len(self.y), ALL_POSTS)
+        if len(self.counts) != len(self.y):
+            self.counts = np.ones(len(self.y), dtype=bool)
         if len(self.groups) != len(self.y):
             self.groups = np.arange(len(self.y), dtype="int64")
 
@@ -133,21 +138,23 @@ class TrainingData:
             self.keys.iloc[rows].reset_index(drop=True),
             self.context.iloc[rows].reset_index(drop=True) if len(self.context) else self.context,
             self.window[rows],
+            self.counts[rows],
             self.groups[rows],
         )
 
     def full_view(self) -> TrainingData:
-        """One row per account: the view with all its posts."""
+        """One row per account: the view with all its posts and the profile's counts."""
         return self.at_most(ALL_POSTS)
 
-    def at_most(self, window: float) -> TrainingData:
-        """One row per account: what a collector fetching up to ``window`` latest posts sees.
+    def at_most(self, window: float, counts: bool = True) -> TrainingData:
+        """One row per account: what a collector fetching up to ``window`` latest posts sees
+        (and, unless ``counts``, no profile counts).
 
         That is the account's ``window`` row, or its all-posts row when it has no more posts
         than that (such views were not kept twice), so every window judges the same accounts.
         """
         frame = pd.DataFrame({"group": self.groups, "window": self.window})
-        frame = frame[frame["window"] >= window]
+        frame = frame[(frame["window"] >= window) & (self.counts == counts)]
         rows = frame.reset_index().sort_values(["group", "window"]).groupby("group").head(1)
         return self.subset(np.sort(rows["index"].to_numpy()))
 
@@ -198,13 +205,19 @@ def assemble(features: pa.Table | pd.DataFrame, labels: pa.Table | pd.DataFrame)
             frame[key] = frame[key].astype(str)
     if "posts_window" not in feats.columns:
         feats["posts_window"] = ALL_POSTS
+    if "profile_counts" not in feats.columns:
+        feats["profile_counts"] = True
     joined = feats.merge(labs, on=list(KEYS), how="inner", suffixes=("", "_label"))
     postless = 0
     if "observed_posts" in joined.columns:
         has_posts = joined["observed_posts"].fillna(0) > 0
         postless = int(joined.loc[~has_posts, list(KEYS)].drop_duplicates().shape[0])
         joined = joined[has_posts]
-    joined = joined.sort_values([*KEYS, "posts_window"], kind="stable").reset_index(drop=True)
+    joined = joined.sort_values(
+        [*KEYS, "profile_counts", "posts_window"],
+        ascending=[True, True, False, True],
+        kind="stable",
+    ).reset_index(drop=True)
     if "handle" not in joined.columns:
         joined["handle"] = None
     keys = joined[[*KEYS, "handle"]].reset_index(drop=True)
@@ -218,24 +231,30 @@ def assemble(features: pa.Table | pd.DataFrame, labels: pa.Table | pd.DataFrame)
         keys,
         context,
         joined["posts_window"].astype("float64").to_numpy(),
+        joined["profile_counts"].astype(bool).to_numpy(),
         groups,
         postless,
     )
 
 
-def window_features(store: Store, windows: Sequence[float] = WINDOWS) -> pd.DataFrame:
-    """The feature table once per window, stacked, with the window in ``posts_window``.
+def window_features(
+    store: Store, windows: Sequence[float] = WINDOWS, count_views: Sequence[bool] = COUNT_VIEWS
+) -> pd.DataFrame:
+    """The feature table once per window and count view, stacked, with the view in
+    ``posts_window`` and ``profile_counts``.
 
     A window that holds every post of an account repeats its "all posts" row and is dropped.
     """
     tables = tables_of(store)
     views = []
-    for window in windows:
-        view = feature_expr(windowed(tables, window)).to_pandas()
-        view["posts_window"] = window
-        views.append(view)
+    for counts in count_views:
+        for window in windows:
+            view = feature_expr(windowed(tables, window, counts)).to_pandas()
+            view["posts_window"] = window
+            view["profile_counts"] = counts
+            views.append(view)
     stacked = pd.concat(views, ignore_index=True)
-    full = stacked[np.isinf(stacked["posts_window"])]
+    full = stacked[np.isinf(stacked["posts_window"]) & stacked["profile_counts"]]
     total = stacked[list(KEYS)].merge(full[[*KEYS, "observed_posts"]], on=list(KEYS), how="left")[
         "observed_posts"
     ]

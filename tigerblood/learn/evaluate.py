@@ -81,8 +81,11 @@ def summarize(per_fold: list[dict[str, float]]) -> dict[str, Any]:
     return out
 
 
-Scored = dict[float, tuple[dict[str, float], dict[str, dict[str, float]]]]
-"""Per window: the model's scores and each baseline's, on the same held-out accounts."""
+View = tuple[bool, float]
+"""(profile counts seen, latest posts seen): the sort puts views with counts first."""
+Scored = dict[View, tuple[dict[str, float], dict[str, dict[str, float]]]]
+"""Per view: the model's scores and each baseline's, on the same held-out accounts."""
+FULL: View = (True, ALL_POSTS)
 
 
 def _fit_and_score(
@@ -96,16 +99,17 @@ def _fit_and_score(
     baselines = [b.fit(baseline_frame(full_train), full_train.y) for b in all_baselines(seed)]
     out: Scored = {}
     full_p = np.empty(0)
-    for window in sorted(set(test.window.tolist())):
-        view = test.at_most(window)
+    views = sorted(set(zip(test.counts.tolist(), test.window.tolist(), strict=True)))
+    for counts, window in sorted(views, key=lambda v: (not v[0], v[1])):
+        view = test.at_most(window, counts)
         p = model.predict_proba(view.X)
         frame = baseline_frame(view)
         base = {}
         for baseline in baselines:
             labels, score = baseline.predict(frame)
             base[baseline.name] = scores(view.y, labels, score)
-        out[window] = (scores(view.y, (p >= THRESHOLD).astype(int), p), base)
-        if window == ALL_POSTS:
+        out[(counts, window)] = (scores(view.y, (p >= THRESHOLD).astype(int), p), base)
+        if (counts, window) == FULL:
             full_p = p
     return out, full_p, model.prevalence
 
@@ -114,10 +118,11 @@ def _by_window(per_fold: list[Scored]) -> dict[str, Any]:
     """Fold results summarised: the all-posts view at the top level, every window (all posts
     included) under ``windows``, each with its baselines."""
     windows: dict[str, Any] = {}
-    for window in sorted({w for fold in per_fold for w in fold}):
-        folds = [fold[window] for fold in per_fold if window in fold]
+    every = {v for fold in per_fold for v in fold}
+    for counts, window in sorted(every, key=lambda v: (not v[0], v[1])):
+        folds = [fold[(counts, window)] for fold in per_fold if (counts, window) in fold]
         names = folds[0][1].keys()
-        windows[window_name(window)] = {
+        windows[window_name(window, counts)] = {
             **summarize([model for model, _ in folds]),
             "baselines": {n: summarize([base[n] for _, base in folds]) for n in names},
         }
@@ -268,7 +273,13 @@ def protocol(data: TrainingData, split: str, seed: int) -> dict[str, Any]:
         "accounts": data.accounts,
         "inauthentic": int(data.full_view().y.sum()),
         "rows": len(data),
-        "windows": [window_name(w) for w in sorted(set(data.window.tolist()))],
+        "windows": [
+            window_name(w, c)
+            for c, w in sorted(
+                set(zip(data.counts.tolist(), data.window.tolist(), strict=True)),
+                key=lambda v: (not v[0], v[1]),
+            )
+        ],
         "postless_accounts_left_out": data.postless_accounts,
         "features": list(data.X.columns),
         "threshold": THRESHOLD,
@@ -285,16 +296,19 @@ def protocol(data: TrainingData, split: str, seed: int) -> dict[str, Any]:
 def render(result: dict[str, Any]) -> str:
     """A plain-text report of a result from :func:`cross_validate` or :func:`holdout`."""
 
+    names = ["learned_model", *result["baselines"], *(f"  {w}" for w in result.get("windows", {}))]
+    width = max(len(n) for n in names) + 2
+
     def row(name: str, r: dict[str, Any]) -> str:
         std = r.get("std")
         cells = [f"{r[m]:.4f}" + (f" ±{std[m]:.4f}" if std else "") for m in METRICS]
-        return f"{name:<24}" + "".join(f"{c:>18}" for c in cells)
+        return f"{name:<{width}}" + "".join(f"{c:>18}" for c in cells)
 
     proto = result["protocol"]
     lines = [
         f"{proto['split']}, seed {proto['seed']}: {proto['accounts']} accounts, "
         f"{proto['inauthentic']} inauthentic",
-        f"{'':<24}" + "".join(f"{m:>18}" for m in METRICS),
+        f"{'':<{width}}" + "".join(f"{m:>18}" for m in METRICS),
         row("learned_model", result),
     ]
     lines += [row(name, r) for name, r in result["baselines"].items()]
@@ -338,7 +352,7 @@ def learn_command(
     data = load_dataset(sources, cache)
     model = LearnedModel(seed=seed).fit(data.X, data.y, data.groups)
     assert model.oof_raw is not None
-    full = np.isinf(data.window)
+    full = np.isinf(data.window) & data.counts
     p = model.calibrate(model.oof_raw[full])
     oof = scores(data.y[full], (p >= THRESHOLD).astype(int), p)
     evaluation = {

@@ -13,6 +13,12 @@ So training sees every account at several sample sizes: its latest k posts for e
 together weigh as one account (``groups`` in :meth:`tigerblood.learn.model.LearnedModel.fit`).
 Latest posts, not a random sample, because that is what collectors fetch.
 
+Each view is also seen once more **without the profile's counts** (followers, following, posts
+declared): a Bluesky Jetstream feed or capture carries no counts at all, and a model that has
+only seen counts treats their absence as it learned to treat nothing else. Measured on
+Cresci-2015 with the model trained on windows with counts (in sample): with the counts removed,
+21% of genuine accounts seen through one post were flagged (0.7% with counts).
+
 Example::
 
     posts = latest_posts(tables.posts, 10)     # an Ibis table: each account's 10 latest posts
@@ -34,14 +40,18 @@ none, since accounts without posts are judged by the rules (``tigerblood.learn.c
 
 ALL_POSTS = math.inf
 
+COUNT_VIEWS: tuple[bool, ...] = (True, False)
+"""Each window with the profile counts as the source gave them, and with them hidden."""
 
-def window_name(window: float) -> str:
-    """How a window reads in reports.
 
-    >>> window_name(3), window_name(math.inf)
-    ('latest 3', 'all posts')
+def window_name(window: float, counts: bool = True) -> str:
+    """How a view reads in reports.
+
+    >>> window_name(3), window_name(math.inf), window_name(1, counts=False)
+    ('latest 3', 'all posts', 'latest 1, no profile counts')
     """
-    return "all posts" if math.isinf(window) else f"latest {int(window)}"
+    name = "all posts" if math.isinf(window) else f"latest {int(window)}"
+    return name if counts else f"{name}, no profile counts"
 
 
 def latest_posts(posts: ir.Table, window: float) -> ir.Table:
@@ -58,6 +68,14 @@ def latest_posts(posts: ir.Table, window: float) -> ir.Table:
     return posts.mutate(_rank=rank).filter(ibis._._rank < int(window)).drop("_rank")
 
 
-def windowed(tables: ModelTables, window: float) -> ModelTables:
-    """The model tables with posts cut to ``window``; profiles and follows unchanged."""
-    return ModelTables(tables.accounts, latest_posts(tables.posts, window), tables.follows)
+def windowed(tables: ModelTables, window: float, counts: bool = True) -> ModelTables:
+    """The model tables with posts cut to ``window`` and, unless ``counts``, the profiles'
+    counts hidden (as a source that gives none); follows unchanged."""
+    accounts = tables.accounts
+    if not counts:
+        accounts = accounts.mutate(
+            followers_count=ibis.null("int64"),
+            following_count=ibis.null("int64"),
+            posts_count=ibis.null("int64"),
+        )
+    return ModelTables(accounts, latest_posts(tables.posts, window), tables.follows)
