@@ -146,7 +146,8 @@ def test_text_and_activity_features(features) -> None:
     spam, alice = features["spam"], features["alice"]
     assert spam["duplicate_text_share"] == pytest.approx(2 / 4)
     assert spam["hashtag_share"] == pytest.approx(0.25)
-    assert alice["mention_share"] == pytest.approx(1 / 3)
+    # a1 mentions bob, a3 replies to spam without naming it (as a Bluesky reply), a2 neither.
+    assert alice["mention_share"] == pytest.approx(2 / 3)
     assert spam["followers_per_following"] == 0.0
     assert spam["account_age_days"] == pytest.approx(10 + 30 / 1440)
     assert spam["posts_per_day"] == pytest.approx(4 / (10 + 30 / 1440))

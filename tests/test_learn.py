@@ -577,3 +577,61 @@ def test_on_cresci_2015_the_model_beats_the_simple_rule_in_the_same_folds(
     simple = result["baselines"]["simple_rule"]
     assert result["f1"] > simple["f1"], (result["f1"], simple["f1"])
     assert result["auc"] > simple["auc"]
+
+
+@pytest.mark.parametrize(
+    ("posts", "declared", "scored_by", "reason"),
+    [
+        (0, True, "rules", "no posts"),
+        (3, False, "rules", "no profile counts"),
+        (9, False, "rules", "no profile counts"),
+        (10, False, "model", None),
+        (3, True, "model", None),
+    ],
+)
+def test_without_profile_counts_the_model_waits_for_enough_posts(
+    model_file: Path,
+    loaded: tuple[TrainingData, pa.Table],
+    posts: int,
+    declared: bool,
+    scored_by: str,
+    reason: str | None,
+) -> None:
+    _, features = loaded
+    rows = features.num_rows
+    table = features.set_column(
+        features.schema.get_field_index("observed_posts"),
+        "observed_posts",
+        pa.array([posts] * rows, pa.int64()),
+    ).set_column(
+        features.schema.get_field_index("counts_declared"),
+        "counts_declared",
+        pa.array([declared] * rows, pa.bool_()),
+    )
+    detector = LearnedDetector(model_file)
+    rules = [d for d in build_detectors() if d.name != "learned_model"]
+    results = model_verdicts(table, run_detectors(table, rules), detector, threshold=0.5)
+    assert {v["scored_by"] for v in results} == {scored_by}
+    for verdict in results:
+        assert (reason is None) == ("scored_by_reason" not in verdict)
+        assert reason is None or reason in verdict["scored_by_reason"]
+
+
+def test_counts_the_profile_did_not_declare_are_unknown_to_the_model() -> None:
+    from tigerblood.learn.dataset import feature_matrix
+
+    table = pa.table(
+        {
+            "followers_count": [0, 0],
+            "following_count": [3, 3],
+            "followers_per_following": [0.0, 0.0],
+            "counts_declared": [True, False],
+            "mention_share": [0.5, 0.5],
+        }
+    )
+    frame = feature_matrix(table)
+    assert frame.loc[0, "following_count"] == 3 and frame.loc[0, "followers_per_following"] == 0
+    assert (
+        frame.loc[1, ["followers_count", "following_count", "followers_per_following"]].isna().all()
+    )
+    assert frame.loc[1, "mention_share"] == 0.5

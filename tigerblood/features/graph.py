@@ -11,6 +11,7 @@ FEATURES = {
     "followers_count": "followers the profile declares, else follow edges observed toward it",
     "following_count": "accounts it follows per its profile, else follow edges observed from it",
     "followers_per_following": "followers divided by following (following floored at 1)",
+    "counts_declared": "whether both counts are the profile's (else edges observed: a lower bound)",
 }
 
 
@@ -29,6 +30,7 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
         .left_join(outgoing, list(KEYS))
         .drop("platform_right", "account_id_right")
     )
+    declared = joined.followers_count.notnull() & joined.following_count.notnull()
     followers = joined.followers_count.coalesce(joined.edges_in)
     following = joined.following_count.coalesce(joined.edges_out)
     return joined.mutate(
@@ -37,4 +39,5 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
         followers_per_following=(
             followers.cast("float64") / ibis.greatest(following.fill_null(0), 1).cast("float64")
         ),
+        counts_declared=declared,
     )

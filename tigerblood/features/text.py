@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from tigerblood.features.base import KEYS, ModelTables, has_items, share
+from tigerblood.features.base import KEYS, ModelTables, has_items, is_reply, share
 
 FEATURES = {
     "duplicate_text_share": "share of posts repeating an earlier text of the account once case, "
     "whitespace, links and mentions are normalised away",
-    "mention_share": "share of observed posts that mention someone",
+    "mention_share": "share of observed posts that address someone: a mention, or a reply",
     "hashtag_share": "share of observed posts carrying a hashtag",
 }
 
@@ -32,13 +32,25 @@ def normalized_text(text: ir.StringValue) -> ir.StringValue:
     )
 
 
+def addresses_someone(posts: ir.Table) -> ir.BooleanValue:
+    """A post that mentions an account or replies to one.
+
+    A reply counts although it may name no one: on Twitter a reply's text starts with the
+    @handle it answers (so Twitter data, Cresci-2015 included, counts it as a mention), while a
+    Bluesky reply names its parent only in the record. Counting mentions alone would make every
+    Bluesky conversationalist look like an account that talks to nobody, which is how bought
+    followers look on Twitter.
+    """
+    return has_items(posts.mentions) | is_reply(posts)
+
+
 def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
     """Add text columns to ``base``."""
     posts = tables.posts.mutate(norm=normalized_text(tables.posts.text.fill_null("")))
     stats = posts.group_by(list(KEYS)).aggregate(
         texted_posts=(posts.norm != "").cast("int64").sum(),
         distinct_texts=posts.norm.nunique(where=posts.norm != ""),
-        mention_posts=has_items(posts.mentions).cast("int64").sum(),
+        mention_posts=addresses_someone(posts).cast("int64").sum(),
         hashtag_posts=has_items(posts.hashtags).cast("int64").sum(),
     )
     joined = base.left_join(stats, list(KEYS)).drop("platform_right", "account_id_right")

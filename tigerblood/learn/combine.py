@@ -15,9 +15,10 @@ be a calibrated probability, which ``score`` promises (DESIGN §3.3). So:
 - ``rule_score`` (the rules' noisy-OR) and ``model_score`` are added, so a disagreement is
   visible: the model only knows the behaviours in its training data (the default model: purchased
   followers), and a rule may see a pattern it was never shown, such as link-reply spam;
-- an account with no posts in the data is outside what the model learned (see :data:`POSTLESS`):
-  its verdict is the rules' (``scored_by: "rules"``, with the reason), the model's probability
-  still shown as ``model_score``.
+- an account with no posts in the data is outside what the model learned (see :data:`POSTLESS`),
+  and so is one with few posts and no declared counts (:data:`MIN_POSTS_WITHOUT_COUNTS`): its
+  verdict is the rules' (``scored_by: "rules"``, with the reason), the model's probability still
+  shown as ``model_score``.
 
 Example::
 
@@ -51,6 +52,30 @@ followers' profiles without their posts, so every follower would look like those
 Cresci-2015 with the posts removed, the model flagged 30% of the genuine accounts (rules: 2%),
 measured 2026-11-25 (docs/evaluation.md)."""
 
+MIN_POSTS_WITHOUT_COUNTS = 10
+"""Posts the model needs to judge an account whose profile declares no counts.
+
+Without counts (Bluesky's Jetstream carries none) the model rests on post shares alone, and few
+posts make those coarse: held out on Cresci-2015 with the counts hidden it flagged 21% of genuine
+accounts seen through one post, 10% through three, 5.5% through ten (docs/evaluation.md, 5-fold
+CV by account; chosen there, not on the data it is used on). Below this the rules judge."""
+
+FEW_POSTS = (
+    f"fewer than {MIN_POSTS_WITHOUT_COUNTS} posts and no profile counts: the rules judge it, not "
+    "the model, which on so little flags too many genuine accounts (21% of those seen through "
+    "one post without counts, held out on Cresci-2015)"
+)
+"""Why an account with few posts and no declared counts is scored by the rules."""
+
+
+def _rules_reason(posts: int | None, declared: bool | None) -> str | None:
+    """Why the rules, not the model, judge an account; None when the model may."""
+    if not posts:
+        return POSTLESS
+    if not declared and posts < MIN_POSTS_WITHOUT_COUNTS:
+        return FEW_POSTS
+    return None
+
 
 def model_verdicts(
     features: pa.Table,
@@ -71,10 +96,16 @@ def model_verdicts(
     rule_only = verdicts(features, rules, threshold)
     by_account = {(f.platform, f.account_id): f for f in model_findings}
     observed = features.column("observed_posts").to_pylist()
-    for verdict, rule_verdict, p, posts in zip(
-        results, rule_only, probabilities, observed, strict=True
+    declared = (
+        features.column("counts_declared").to_pylist()
+        if "counts_declared" in features.column_names
+        else [True] * features.num_rows
+    )
+    for verdict, rule_verdict, p, posts, counts in zip(
+        results, rule_only, probabilities, observed, declared, strict=True
     ):
-        if not posts:
+        reason = _rules_reason(posts, counts)
+        if reason is not None:
             verdict.update(
                 score=rule_verdict["score"],
                 flagged=rule_verdict["flagged"],
@@ -83,7 +114,7 @@ def model_verdicts(
                 model_score=round(float(p), 4),
                 rule_score=rule_verdict["score"],
                 scored_by="rules",
-                scored_by_reason=POSTLESS,
+                scored_by_reason=reason,
             )
             continue
         unseen = [

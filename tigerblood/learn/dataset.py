@@ -63,8 +63,12 @@ FEATURES: tuple[str, ...] = (
 )
 """The model's inputs, in a fixed order (the saved model records the order it was trained on)."""
 
+DECLARED_COUNTS = ("followers_count", "following_count", "followers_per_following")
+"""Inputs only a profile can tell; unknown to the model when they were counted from edges."""
+
 EXCLUDED: dict[str, str] = {
     "top_url": "a link, not a number: it names one campaign",
+    "counts_declared": "not an input: it hides counts the profile did not declare (feature_matrix)",
     "observed_posts": "how many posts the collector fetched, not how the account behaves",
     "distinct_urls": "grows with the posts fetched",
     "top_url_repeat_count": "grows with the posts fetched (top_url_share is kept)",
@@ -178,6 +182,11 @@ def feature_matrix(
 
     A Bluesky feature table may miss a Twitter-only column; the model then treats it as missing,
     exactly as LightGBM learned to treat missing values, instead of failing.
+
+    Follower and following counts the profile did not declare (``counts_declared`` false) are
+    hidden too: counted from the follow edges a feed happened to carry, they are a lower bound
+    (a day of Jetstream shows a genuine account following 3 and followed by none), which the
+    model, trained on declared counts and on counts hidden, would read as a bought follower.
     """
     frame = features.to_pandas() if isinstance(features, pa.Table) else features
     out = pd.DataFrame(index=range(len(frame)))
@@ -186,6 +195,10 @@ def feature_matrix(
             out[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64").to_numpy()
         else:
             out[name] = np.nan
+    if "counts_declared" in frame.columns:
+        undeclared = ~frame["counts_declared"].fillna(False).astype(bool).to_numpy()
+        hidden = [c for c in DECLARED_COUNTS if c in out.columns]
+        out.loc[undeclared, hidden] = np.nan
     return out
 
 

@@ -155,7 +155,7 @@ PHRASES: dict[str, Phrase] = {
     "duplicate_text_share": lambda r: (
         f"{r['duplicate_text_share']:.0%} of its posts repeat an earlier text"
     ),
-    "mention_share": lambda r: f"{r['mention_share']:.0%} of its posts mention someone",
+    "mention_share": lambda r: f"{r['mention_share']:.0%} of its posts mention or reply to someone",
     "hashtag_share": lambda r: f"{r['hashtag_share']:.0%} of its posts carry a hashtag",
 }
 """How each feature reads as evidence, quoting the account's own values."""
