@@ -19,6 +19,7 @@ from rich.table import Table
 from tigerblood.collect.commands import collect_app
 from tigerblood.scoring import DEFAULT_THRESHOLD
 from tigerblood.store import Store
+from tigerblood.stream.commands import watch_command
 
 if TYPE_CHECKING:
     from tigerblood.scan import ScanResult
@@ -29,6 +30,7 @@ app = typer.Typer(
     help="Tell real social engagement from manufactured engagement.",
 )
 app.add_typer(collect_app, name="collect")
+app.command("watch")(watch_command)
 out_console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 

@@ -1,0 +1,252 @@
+"""The stream engine: events in, windowed state per account, the batch detectors, changes out.
+
+Each micro-batch of model rows (any adapter's output: a Jetstream feed, a replayed file) updates
+the accounts it touches; events older than the window are reverted, idle or least recently seen
+accounts are evicted past ``max_accounts`` (memory stays bounded on a firehose), and the touched
+accounts are judged by the same detectors, model and scoring as ``scan``. Only changes are
+reported (an account newly flagged, its patterns changed, or cleared), because a moderator
+watching a live feed needs the news, not every account again after every post.
+
+Example::
+
+    engine = StreamEngine(StreamSettings(window_s=3600))
+    changes = engine.apply(batches, arrival_s=time.time())   # verdict dicts that changed
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from tigerblood import model
+from tigerblood.detectors.registry import build_detectors
+from tigerblood.ingest.base import Batch
+from tigerblood.ingest.entity_words import enrich_posts
+from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
+from tigerblood.stream.account import AccountState
+from tigerblood.stream.facts import PostFacts, post_facts
+
+Key = tuple[str, str]
+
+EVIDENCE_POSTS = 5
+"""Latest posts in the window quoted with a flagged account's findings."""
+
+
+@dataclass
+class StreamSettings:
+    """How the stream judges: window length, memory bound, and the scan's scoring options."""
+
+    window_s: float = 24 * 3600.0
+    max_accounts: int = 200_000
+    threshold: float = DEFAULT_THRESHOLD
+    use_model: bool = True
+    model_path: Path | None = None
+    config: dict[str, dict[str, float]] | None = None
+
+
+@dataclass
+class Event:
+    """One event in the window: a post of ``key``, or a follow from ``key`` to ``other``."""
+
+    arrival_s: float
+    key: Key
+    generation: int
+    post: PostFacts | None = None
+    other: Key | None = None
+    other_generation: int = 0
+
+
+@dataclass
+class StreamEngine:
+    """Windowed per-account state plus the detectors (see the module docstring)."""
+
+    settings: StreamSettings = field(default_factory=StreamSettings)
+    states: OrderedDict[Key, AccountState] = field(default_factory=OrderedDict)
+    events: deque[Event] = field(default_factory=deque)
+    posts_seen: dict[tuple[str, str], float] = field(default_factory=dict)
+    reported: dict[Key, tuple[bool, tuple[str, ...]]] = field(default_factory=dict)
+    stats: Counter[str] = field(default_factory=Counter)
+    now_s: float = -math.inf
+    next_generation: int = 0
+
+    # -- events ----------------------------------------------------------------------------
+
+    def apply(self, batches: Iterable[Batch], arrival_s: float) -> list[dict[str, Any]]:
+        """Take one micro-batch of model rows that arrived at ``arrival_s``; return the verdicts
+        that changed."""
+        self.now_s = max(self.now_s, arrival_s)
+        touched: dict[Key, None] = {}
+        for batch in batches:
+            if batch.table == "posts":
+                self._posts(batch.data, touched)
+            elif batch.table == "follows":
+                self._follows(batch.data, touched)
+            elif batch.table == "accounts":
+                for row in batch.data.to_pylist():
+                    self._state((row["platform"], row["account_id"])).set_profile(row)
+                    touched[(row["platform"], row["account_id"])] = None
+            elif batch.table == "quarantine":
+                self.stats["quarantined"] += batch.data.num_rows
+            else:
+                self.stats[f"{batch.table}_ignored"] += batch.data.num_rows
+        self._expire()
+        self._bound(touched)
+        return self.judge([k for k in touched if k in self.states])
+
+    def _posts(self, table: pa.Table, touched: dict[Key, None]) -> None:
+        posts = enrich_posts(model.conform("posts", table))
+        for post in post_facts(posts):
+            key = (post.platform, post.account_id)
+            if (post.platform, post.post_id) in self.posts_seen:
+                self.stats["posts_repeated"] += 1  # an edit: the batch path keeps the first too
+                continue
+            self.posts_seen[(post.platform, post.post_id)] = self.now_s
+            state = self._state(key)
+            state.add_post(post)
+            self.events.append(Event(self.now_s, key, state.generation, post=post))
+            touched[key] = None
+            self.stats["posts"] += 1
+
+    def _follows(self, table: pa.Table, touched: dict[Key, None]) -> None:
+        for row in table.to_pylist():
+            if (row.get("action") or "follow") != "follow" or row.get("followee_id") is None:
+                self.stats["unfollows"] += 1  # the batch features count follow edges only
+                continue
+            source = (row["platform"], row["follower_id"])
+            target = (row["platform"], row["followee_id"])
+            follower, followee = self._state(source), self._state(target)
+            follower.add_following(target[1])
+            followee.add_follower(source[1])
+            self.events.append(
+                Event(
+                    self.now_s,
+                    source,
+                    follower.generation,
+                    other=target,
+                    other_generation=followee.generation,
+                )
+            )
+            touched[source] = touched[target] = None
+            self.stats["follows"] += 1
+
+    def _state(self, key: Key) -> AccountState:
+        state = self.states.get(key)
+        if state is None:
+            state = AccountState(key[0], key[1], self.next_generation)
+            self.next_generation += 1
+            self.states[key] = state
+        else:
+            self.states.move_to_end(key)
+        return state
+
+    def _live(self, key: Key | None, generation: int) -> AccountState | None:
+        state = self.states.get(key) if key is not None else None
+        return state if state is not None and state.generation == generation else None
+
+    def _expire(self) -> None:
+        """Revert every event that arrived more than the window before the newest one."""
+        horizon = self.now_s - self.settings.window_s
+        while self.events and self.events[0].arrival_s < horizon:
+            event = self.events.popleft()
+            state = self._live(event.key, event.generation)
+            if event.post is not None:
+                self.posts_seen.pop((event.post.platform, event.post.post_id), None)
+                if state is not None:
+                    state.add_post(event.post, -1)
+            else:
+                other = self._live(event.other, event.other_generation)
+                if state is not None and event.other is not None:
+                    state.add_following(event.other[1], -1)
+                if other is not None:
+                    other.add_follower(event.key[1], -1)
+            self.stats["expired"] += 1
+
+    def _bound(self, keep: dict[Key, None]) -> None:
+        """Evict least recently touched accounts beyond ``max_accounts`` (never one just
+        touched); their events still in the window are then skipped by generation."""
+        over = len(self.states) - self.settings.max_accounts
+        for key in list(self.states)[: max(over, 0)]:
+            if key in keep:
+                continue
+            del self.states[key]
+            self.reported.pop(key, None)
+            self.stats["accounts_evicted"] += 1
+
+    # -- judging ---------------------------------------------------------------------------
+
+    def features(self, keys: Iterable[Key] | None = None) -> pa.Table:
+        """The feature table of ``keys`` (default: every account held), batch schema."""
+        chosen = self.states if keys is None else keys
+        rows = [self.states[k].features() for k in chosen]
+        return pa.Table.from_pylist(rows, schema=feature_schema())
+
+    def judge(self, keys: list[Key]) -> list[dict[str, Any]]:
+        """Verdicts of ``keys`` whose flag or patterns differ from the last reported ones."""
+        if not keys:
+            return []
+        table = self.features(keys)
+        findings = [f for d in build_detectors(self.settings.config) for f in d.detect(table)]
+        if self.settings.use_model:
+            from tigerblood.learn.combine import model_verdicts
+
+            detector = _detector(self.settings.model_path)
+            results = model_verdicts(table, findings, detector, self.settings.threshold)
+        else:
+            results = verdicts(table, findings, self.settings.threshold)
+        changed = []
+        for verdict in results:
+            key = (verdict["platform"], verdict["account_id"])
+            now = (bool(verdict["flagged"]), tuple(verdict["patterns"]))
+            before = self.reported.get(key, (False, ()))
+            if now == before:
+                continue
+            self.reported[key] = now
+            verdict["change"] = _change(before, now)
+            verdict["window_end"] = self.now_s
+            if verdict["flagged"]:
+                self._attach_posts(verdict)
+            changed.append(verdict)
+        return changed
+
+    def _attach_posts(self, verdict: dict[str, Any]) -> None:
+        """The account's latest posts in the window, as evidence a moderator can open."""
+        state = self.states[(verdict["platform"], verdict["account_id"])]
+        latest = state.recent(EVIDENCE_POSTS)
+        posts = [{"post_id": p.post_id, "links": list(p.urls)} for p in latest]
+        for finding in verdict["findings"]:
+            finding.setdefault("evidence", {}).setdefault("posts", posts)
+
+
+def _change(before: tuple[bool, tuple[str, ...]], now: tuple[bool, tuple[str, ...]]) -> str:
+    if now[0] and not before[0]:
+        return "flagged"
+    if before[0] and not now[0]:
+        return "cleared"
+    return "patterns_changed"
+
+
+@cache
+def _detector(path: Path | None) -> Any:
+    from tigerblood.learn.detector import LearnedDetector
+
+    return LearnedDetector(path)
+
+
+@cache
+def feature_schema() -> pa.Schema:
+    """The batch feature table's schema, read off an empty store: same columns, same types."""
+    from tigerblood.features.compute import compute_features
+    from tigerblood.store import Store
+
+    store = Store()
+    try:
+        return compute_features(store).schema
+    finally:
+        store.close()
