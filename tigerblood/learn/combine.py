@@ -89,22 +89,26 @@ def model_verdicts(
     ``min(threshold, min_score)``, so every flagged account carries at least one finding.
     """
     rules = [f for f in rule_findings if f.detector != detector.name]
-    floor = min(threshold, float(detector.thresholds["min_score"]))
-    model_findings = detector.explain(features, min_score=floor)
-    probabilities = detector.predict(features)
-    results = verdicts(features, [*rules, *model_findings], threshold)
-    rule_only = verdicts(features, rules, threshold)
-    by_account = {(f.platform, f.account_id): f for f in model_findings}
     observed = features.column("observed_posts").to_pylist()
     declared = (
         features.column("counts_declared").to_pylist()
         if "counts_declared" in features.column_names
         else [True] * features.num_rows
     )
-    for verdict, rule_verdict, p, posts, counts in zip(
-        results, rule_only, probabilities, observed, declared, strict=True
+    reasons = [
+        _rules_reason(posts, counts) for posts, counts in zip(observed, declared, strict=True)
+    ]
+    judged = pa.array([reason is None for reason in reasons], pa.bool_())
+    floor = min(threshold, float(detector.thresholds["min_score"]))
+    # Explaining costs SHAP values per row: only for the accounts the model judges.
+    model_findings = detector.explain(features.filter(judged), min_score=floor)
+    probabilities = detector.predict(features)
+    results = verdicts(features, [*rules, *model_findings], threshold)
+    rule_only = verdicts(features, rules, threshold)
+    by_account = {(f.platform, f.account_id): f for f in model_findings}
+    for verdict, rule_verdict, p, reason in zip(
+        results, rule_only, probabilities, reasons, strict=True
     ):
-        reason = _rules_reason(posts, counts)
         if reason is not None:
             verdict.update(
                 score=rule_verdict["score"],

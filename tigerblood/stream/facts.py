@@ -4,7 +4,9 @@ The stream must give the same feature values as the batch path (DESIGN §3.6), s
 re-implement text and link normalisation: each micro-batch of posts goes through the very Ibis
 expressions of :mod:`tigerblood.features` (``normalized_text``, ``normalized_url``, ``url_host``,
 ``is_reply``, ``has_items``) on an embedded DuckDB, and the stream's aggregates only count the
-resulting facts. A small batch costs a few milliseconds; a regex written twice would drift.
+resulting facts; a regex written twice would drift. The expression is compiled to SQL once, over
+a named table that each micro-batch fills: compiling it anew per batch cost 0.13 s of Ibis work
+a batch, more than running it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import duckdb
 import ibis
 import pyarrow as pa
 
@@ -53,16 +56,19 @@ class PostFacts:
         return cls(*values)
 
 
+BATCH_TABLE = "stream_posts"
+"""The name the compiled SQL reads each micro-batch of posts from."""
+
+
 @cache
-def _backend() -> ibis.BaseBackend:
-    return ibis.duckdb.connect()
+def _connection() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
 
 
-def post_facts(posts: pa.Table) -> list[PostFacts]:
-    """Facts of every post of a ``posts`` model table, in its row order."""
-    if posts.num_rows == 0:
-        return []
-    table = ibis.memtable(posts.select(_NEEDED))
+@cache
+def _facts_sql(schema: pa.Schema) -> str:
+    """The facts query for posts of ``schema``, compiled once from the batch expressions."""
+    table = ibis.table(ibis.Schema.from_pyarrow(schema), name=BATCH_TABLE)
     shorteners = sorted(shortener_domains() - PLATFORM_WRAPPERS)
     link = table.urls.unnest()
     exploded = table.select(
@@ -81,7 +87,20 @@ def post_facts(posts: pa.Table) -> list[PostFacts]:
         row=ibis.row_number(),
     )
     joined = facts.left_join(per_post, ["platform", "account_id", "post_id"]).order_by("row")
-    out = _backend().to_pyarrow(joined).to_pylist()
+    return str(ibis.to_sql(joined, dialect="duckdb"))
+
+
+def post_facts(posts: pa.Table) -> list[PostFacts]:
+    """Facts of every post of a ``posts`` model table, in its row order."""
+    if posts.num_rows == 0:
+        return []
+    batch = posts.select(_NEEDED)
+    con = _connection()
+    con.register(BATCH_TABLE, batch)
+    try:
+        out = con.sql(_facts_sql(batch.schema)).fetch_arrow_table().to_pylist()
+    finally:
+        con.unregister(BATCH_TABLE)
     return [
         PostFacts(
             r["platform"],
