@@ -94,9 +94,21 @@ def print_summary(result: ScanResult, out: Path | None) -> None:
     table.add_row("flagged", f"{result.flagged:,}")
     for pattern, count in sorted(result.flagged_by_pattern.items()):
         table.add_row(f"  {pattern}", f"{count:,}")
-    by_rules = sum(1 for v in result.verdicts if v.get("scored_by") == "rules")
-    if by_rules:  # only with the model on: say how many it left to the rules, and why
-        table.add_row("judged by rules alone (no posts)", f"{by_rules:,}")
+    # Only with the model on: say how many it left to the rules, and why.
+    from collections import Counter
+
+    from tigerblood.learn.combine import FEW_POSTS, MIN_POSTS_WITHOUT_COUNTS, POSTLESS
+
+    reasons = Counter(
+        v.get("scored_by_reason") for v in result.verdicts if v.get("scored_by") == "rules"
+    )
+    if reasons[POSTLESS]:
+        table.add_row("judged by rules alone (no posts)", f"{reasons[POSTLESS]:,}")
+    if reasons[FEW_POSTS]:
+        table.add_row(
+            f"judged by rules alone (under {MIN_POSTS_WITHOUT_COUNTS} posts, no profile counts)",
+            f"{reasons[FEW_POSTS]:,}",
+        )
     table.add_row("quarantined records", f"{result.ingest.quarantined:,}")
     for name, rows in sorted(result.ingest.rows.items()):
         if name != "quarantine":
