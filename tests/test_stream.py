@@ -297,3 +297,51 @@ def test_watch_reads_a_live_websocket_and_writes_the_changes(
     assert any(v["change"] == "flagged" for v in verdicts)
     assert f"{total:,} messages" in done.stderr and "flagged" in done.stderr
     assert orjson.loads(state.read_bytes())["cursor"] > 0
+
+
+MASTODON_CAPTURE = Path(__file__).parent / "data" / "mastodon" / "stream_public.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("source", "mastodon"),
+    [
+        ("mastodon:mastodon.social", True),
+        ("wss://mastodon.social/api/v1/streaming?stream=public", True),
+        (str(MASTODON_CAPTURE), True),
+        ("bluesky", False),
+        ("wss://jetstream2.us-east.bsky.network/subscribe", False),
+        (str(CAPTURE), False),
+    ],
+)
+def test_watch_tells_a_mastodon_feed_from_a_bluesky_one(source: str, mastodon: bool) -> None:
+    from tigerblood.stream.commands import is_mastodon
+
+    assert is_mastodon(source) == mastodon
+
+
+def test_watch_judges_a_mastodon_stream_capture_with_the_same_detectors(tmp_path: Path) -> None:
+    out = tmp_path / "changes.jsonl"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tigerblood.cli",
+            "watch",
+            str(MASTODON_CAPTURE),
+            "--window",
+            "7d",
+            "--no-model",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    verdicts = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    flagged = [v for v in verdicts if v["change"] == "flagged"]
+    assert flagged and all(v["platform"] == "mastodon" for v in flagged)
+    assert all("@" in v["account_id"] for v in flagged)  # ids qualified with their server
+    assert flagged[0]["findings"][0]["evidence"]["posts"]

@@ -40,7 +40,8 @@ from tigerblood.ingest.mastodon_entities import (
 from tigerblood.ingest.rows import Collector, RecordError
 
 _SSE_FIELDS = (b"event:", b"data:", b":")
-_STATUS_EVENTS = frozenset({"update", "status.update"})
+STATUS_EVENTS = frozenset({"update", "status.update"})
+"""Streaming events whose payload is a Status (a new post, or an edit of one)."""
 
 
 def _is_sse(head: bytes) -> bool:
@@ -81,6 +82,45 @@ def sse_records(stream: IO[bytes], name: str, limit: int = MAX_RECORD_BYTES) -> 
         yield Record(f"{name}:{start}", {"event": event or "message", "payload": "\n".join(data)})
 
 
+def handle_record(mapper: MastodonMapper, value: Any) -> None:
+    """Map one record, an entity or a streaming event, onto ``mapper``'s rows.
+
+    Shared by the file adapter and the live decoder (:mod:`tigerblood.stream.mastodon_decode`)
+    so that an event reads the same from a capture as from the socket. Events that carry no
+    account or post (``delete``, filters, announcements) are skipped; a payload that is not JSON
+    or an unknown event raises :class:`RecordError`, which quarantines the record.
+    """
+    if kind(value) != "event":
+        mapper.entity(value)
+        return
+    event = value.get("event")
+    if event in IGNORED_EVENTS:
+        return
+    payload = value.get("payload")
+    if isinstance(payload, str):
+        try:
+            payload = orjson.loads(payload)
+        except orjson.JSONDecodeError as exc:
+            raise RecordError("payload", f"invalid JSON in event payload: {exc}") from None
+    if event in STATUS_EVENTS and isinstance(payload, dict):
+        mapper.status(payload)
+    elif event in ("notification", "conversation"):
+        mapper.entity(payload)
+    else:
+        raise RecordError("event", f"unknown streaming event {event!r} or its payload")
+
+
+def record_instance(value: Any) -> str | None:
+    """The answering server, when this one record shows it (an event's payload is parsed first);
+    None when it does not, or when the payload is not JSON."""
+    if kind(value) == "event" and isinstance(value.get("payload"), str):
+        try:
+            value = orjson.loads(value["payload"])
+        except orjson.JSONDecodeError:
+            return None
+    return local_instance(value)
+
+
 class MastodonAdapter(Adapter):
     """Mastodon REST entities and streaming events (module docstring lists the layouts)."""
 
@@ -101,7 +141,7 @@ class MastodonAdapter(Adapter):
             return False
         head = safe_head(path)
         if _is_sse(head):
-            return any(f"event: {e}".encode() in head for e in (*_STATUS_EVENTS, "delete"))
+            return any(f"event: {e}".encode() in head for e in (*STATUS_EVENTS, "delete"))
         if b'"acct"' in head or b'"spoiler_text"' in head:
             return True
         return b'"event"' in head and b'"payload"' in head and b'"update"' in head
@@ -118,7 +158,9 @@ class MastodonAdapter(Adapter):
                 if sse
                 else iter_records(stream, source, self.limit)
             )
-            yield from rows.run(guarded(records, source), lambda value: self._handle(mapper, value))
+            yield from rows.run(
+                guarded(records, source), lambda value: handle_record(mapper, value)
+            )
         yield from rows.flush()
 
     def _open(self, path: Path) -> _Opened:
@@ -141,35 +183,9 @@ class MastodonAdapter(Adapter):
                 else iter_records(stream, source, self.limit)
             )
             for record in islice(guarded(records, source), self.PRESCAN_RECORDS):
-                value = record.value
-                if kind(value) == "event" and isinstance(value.get("payload"), str):
-                    try:
-                        value = orjson.loads(value["payload"])
-                    except orjson.JSONDecodeError:
-                        continue
-                if (found := local_instance(value)) is not None:
+                if (found := record_instance(record.value)) is not None:
                     return found
         return None
-
-    def _handle(self, mapper: MastodonMapper, value: Any) -> None:
-        if kind(value) != "event":
-            mapper.entity(value)
-            return
-        event = value.get("event")
-        if event in IGNORED_EVENTS:
-            return
-        payload = value.get("payload")
-        if isinstance(payload, str):
-            try:
-                payload = orjson.loads(payload)
-            except orjson.JSONDecodeError as exc:
-                raise RecordError("payload", f"invalid JSON in event payload: {exc}") from None
-        if event in _STATUS_EVENTS and isinstance(payload, dict):
-            mapper.status(payload)
-        elif event in ("notification", "conversation"):
-            mapper.entity(payload)
-        else:
-            raise RecordError("event", f"unknown streaming event {event!r} or its payload")
 
 
 class _Opened:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
 import orjson
 import typer
@@ -17,7 +18,7 @@ from tigerblood.scoring import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
     from tigerblood.stream.engine import StreamEngine
-    from tigerblood.stream.watch import WatchReport
+    from tigerblood.stream.watch import Decoder, WatchReport
 
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -44,23 +45,61 @@ def capture_lines(path: Path) -> Iterator[bytes]:
         yield from stream
 
 
-def messages_of(source: str, cursor: int | None) -> Iterator[bytes]:
-    """A capture file, a ``ws://``/``wss://`` Jetstream URL, or ``bluesky`` (the public one)."""
-    from tigerblood.stream.jetstream_live import DEFAULT_URL, jetstream_messages
+MASTODON_PATH = "/api/v1/streaming"
 
-    if source == "bluesky":
-        return jetstream_messages(DEFAULT_URL, cursor=cursor)
-    if source.startswith(("ws://", "wss://")):
-        return jetstream_messages(source, cursor=cursor)
+
+def is_mastodon(source: str) -> bool:
+    """``mastodon:SERVER``, a Mastodon streaming URL, or a capture of Mastodon streaming events."""
+    if source.startswith("mastodon:") or MASTODON_PATH in source:
+        return True
     path = Path(source)
     if not path.is_file():
-        raise typer.BadParameter(f"{source}: no such file (or give a ws:// URL, or 'bluesky')")
-    return capture_lines(path)
+        return False
+    head = next(iter(capture_lines(path)), b"")
+    return b'"payload"' in head and b'"event"' in head
+
+
+def feed_of(source: str, cursor: int | None, stream: str) -> tuple[Iterator[bytes], Decoder]:
+    """The messages of ``source`` and the decoder that reads them.
+
+    Bluesky: ``bluesky`` (the public Jetstream), a Jetstream ``ws://``/``wss://`` URL, or a
+    capture. Mastodon: ``mastodon:SERVER`` (its ``stream``, public:local by default), a
+    ``wss://SERVER/api/v1/streaming?...`` URL, or a capture of streaming events; the access
+    token, which most servers ask for, is read from ``MASTODON_TOKEN``.
+    """
+    import os
+
+    from tigerblood.stream.jetstream_decode import JetstreamDecoder
+    from tigerblood.stream.jetstream_live import DEFAULT_URL, jetstream_messages
+    from tigerblood.stream.mastodon_decode import MastodonDecoder
+    from tigerblood.stream.mastodon_live import mastodon_messages, streaming_url
+
+    path = Path(source)
+    if is_mastodon(source):
+        if path.is_file():
+            return capture_lines(path), MastodonDecoder(source=path.name)
+        url = streaming_url(source.removeprefix("mastodon:"), stream)
+        token = os.environ.get("MASTODON_TOKEN") or None
+        # The server we connect to answers for its own accounts: ids are qualified from the start.
+        server = urlsplit(url).hostname
+        return mastodon_messages(url, token=token), MastodonDecoder(instance=server)
+    if source == "bluesky":
+        return jetstream_messages(DEFAULT_URL, cursor=cursor), JetstreamDecoder()
+    if source.startswith(("ws://", "wss://")):
+        return jetstream_messages(source, cursor=cursor), JetstreamDecoder()
+    if not path.is_file():
+        raise typer.BadParameter(
+            f"{source}: no such file (or give 'bluesky', 'mastodon:SERVER' or a ws:// URL)"
+        )
+    return capture_lines(path), JetstreamDecoder(source=path.name)
 
 
 def watch_command(
     source: Annotated[
-        str, typer.Argument(help="'bluesky' (live Jetstream), a ws:// URL, or a capture file.")
+        str,
+        typer.Argument(
+            help="'bluesky' (live Jetstream), 'mastodon:SERVER', a ws:// URL, or a capture file."
+        ),
     ] = "bluesky",
     window: Annotated[str, typer.Option(help="Sliding window judged: 90m, 24h, 7d...")] = "24h",
     out: Annotated[Path | None, typer.Option(help="Append verdict changes here (JSONL).")] = None,
@@ -76,6 +115,9 @@ def watch_command(
     max_accounts: Annotated[int, typer.Option(help="Accounts held in memory at most.")] = 200_000,
     batch: Annotated[int, typer.Option(help="Messages per micro-batch.")] = 200,
     max_messages: Annotated[int | None, typer.Option(help="Stop after this many.")] = None,
+    stream: Annotated[
+        str, typer.Option(help="Mastodon stream: public:local, public, hashtag?tag=...")
+    ] = "public:local",
 ) -> None:
     """Watch a feed: report accounts as they become flagged (or cleared), window by window."""
     from tigerblood.stream import checkpoint
@@ -98,11 +140,13 @@ def watch_command(
         err_console.print(f"resuming after cursor {cursor} ({len(engine.states):,} accounts)")
     else:
         engine = StreamEngine(settings)
+    messages, decoder = feed_of(source, cursor, stream)
     sink = out.open("ab") if out else sys.stdout.buffer
     try:
         report = watch(
-            messages_of(source, cursor),
+            messages,
             engine,
+            decoder=decoder,
             cursor=cursor,
             on_change=lambda verdict: _report(verdict, sink),
             on_quarantine=_quarantined,

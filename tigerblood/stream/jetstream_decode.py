@@ -64,6 +64,10 @@ class JetstreamDecoder:
         self.reader.actors.clear()
         return batches, times
 
+    def cursor_of(self, message: bytes) -> int | None:
+        """Where ``message`` sits in the feed: Jetstream's ``time_us``, which it resumes from."""
+        return _time_us(message.rstrip(b"\r\n"))
+
 
 def _time_us(line: bytes) -> int | None:
     """The event's ``time_us`` (Jetstream's cursor), if the line is an object that has one."""

@@ -2,9 +2,11 @@
 
 Messages are grouped into micro-batches (at most ``batch_size`` messages, or whatever came within
 ``flush_s`` seconds) because the per-post facts are computed a batch at a time. A batch's arrival
-time is its newest ``time_us``, the feed's own clock, so replaying a capture gives the same
-windows as having watched it live. Messages at or before the resume cursor are skipped: that is
-what makes a restart from a checkpoint exact when Jetstream replays from the cursor.
+time is its newest message time (Jetstream's ``time_us``, a Mastodon status's ``created_at``),
+the feed's own clock (capped at the wall clock), so replaying a capture gives the same windows
+as having watched it live. Messages at or before the resume cursor are skipped: that is what
+makes a restart from a checkpoint exact when Jetstream replays from the cursor (Mastodon cannot
+replay: its decoder gives no cursor, and a restart misses what was sent meanwhile).
 """
 
 from __future__ import annotations
@@ -13,11 +15,24 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from tigerblood.ingest.base import Batch
 from tigerblood.stream import checkpoint
 from tigerblood.stream.engine import StreamEngine
-from tigerblood.stream.jetstream_decode import JetstreamDecoder, _time_us
+from tigerblood.stream.jetstream_decode import JetstreamDecoder
+
+
+class Decoder(Protocol):
+    """What a feed's decoder does: raw messages to model batches, and where a message sits."""
+
+    def decode(self, messages: list[bytes]) -> tuple[list[Batch], list[int | None]]:
+        """Model batches of ``messages`` and each message's time in microseconds (or None)."""
+        ...
+
+    def cursor_of(self, message: bytes) -> int | None:
+        """The feed's resume position of ``message``; None for a feed that cannot resume."""
+        ...
 
 
 @dataclass
@@ -36,7 +51,7 @@ def watch(
     messages: Iterable[bytes],
     engine: StreamEngine,
     *,
-    decoder: JetstreamDecoder | None = None,
+    decoder: Decoder | None = None,
     cursor: int | None = None,
     on_change: Callable[[dict[str, Any]], None] = lambda verdict: None,
     on_quarantine: Callable[[dict[str, Any]], None] = lambda row: None,
@@ -65,7 +80,9 @@ def watch(
         known = [t for t in times if t is not None]
         if known:
             report.cursor = max(known + ([report.cursor] if report.cursor is not None else []))
-        arrival = max(known) / 1e6 if known else engine.now_s
+        # Never past the wall clock: a Mastodon post's time is its server's claim, and one
+        # dated in the future would otherwise expire the whole window early.
+        arrival = min(max(known) / 1e6, time.time()) if known else engine.now_s
         for verdict in engine.apply(batches, arrival):
             report.changes += 1
             key = (verdict["platform"], verdict["account_id"])
@@ -78,7 +95,7 @@ def watch(
     try:
         for message in messages if max_messages is None or max_messages > 0 else ():
             report.messages += 1
-            stamp = _time_us(message.rstrip(b"\r\n"))
+            stamp = decoder.cursor_of(message) if cursor is not None else None
             if cursor is not None and stamp is not None and stamp <= cursor:
                 report.skipped += 1  # applied before the checkpoint: Jetstream replays from it
             else:
