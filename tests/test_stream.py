@@ -249,6 +249,12 @@ def test_a_duration_that_is_not_one_is_refused(text: str) -> None:
         parse_duration(text)
 
 
+def run_watch(*args: str) -> subprocess.CompletedProcess[str]:
+    """``tigerblood watch ARGS`` in its own process, as a user runs it."""
+    command = [sys.executable, "-m", "tigerblood.cli", "watch", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
 @pytest.fixture
 def jetstream_server(scenario: Path) -> Iterator[str]:
     """A local websocket server sending the scenario's events, as Jetstream sends them."""
@@ -271,26 +277,10 @@ def test_watch_reads_a_live_websocket_and_writes_the_changes(
 ) -> None:
     out, state = tmp_path / "changes.jsonl", tmp_path / "state.json"
     total = len(lines_of(scenario))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tigerblood.cli",
-            "watch",
-            jetstream_server,
-            "--window",
-            "7d",
-            "--out",
-            str(out),
-            "--checkpoint",
-            str(state),
-            "--max-messages",
-            str(total),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    done = run_watch(
+        jetstream_server,
+        *("--window", "7d", "--out", str(out), "--checkpoint", str(state)),
+        *("--max-messages", str(total)),
     )
     assert done.returncode == 0, done.stderr
     verdicts = [orjson.loads(line) for line in out.read_bytes().splitlines()]
@@ -321,24 +311,7 @@ def test_watch_tells_a_mastodon_feed_from_a_bluesky_one(source: str, mastodon: b
 
 def test_watch_judges_a_mastodon_stream_capture_with_the_same_detectors(tmp_path: Path) -> None:
     out = tmp_path / "changes.jsonl"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tigerblood.cli",
-            "watch",
-            str(MASTODON_CAPTURE),
-            "--window",
-            "7d",
-            "--no-model",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_watch(str(MASTODON_CAPTURE), "--window", "7d", "--no-model", "--out", str(out))
     assert done.returncode == 0, done.stderr
     verdicts = [orjson.loads(line) for line in out.read_bytes().splitlines()]
     flagged = [v for v in verdicts if v["change"] == "flagged"]
