@@ -200,7 +200,7 @@ def test_when_every_connection_delivers_then_the_backoff_starts_over_each_time(j
     feed = JetstreamFeed(fake.url, max_reconnects=1, sleep=delays.append, rand=lambda: 1.0)
     got = take(iter(feed), 12)
     assert got == LINES[:12]
-    assert delays and set(delays) == {feed.backoff_base}
+    assert delays and set(delays) == {feed.backoff.base_s}
 
 
 @pytest.mark.parametrize(

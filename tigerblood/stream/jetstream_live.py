@@ -33,6 +33,7 @@ from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
 from tigerblood.ingest.jsonio import MAX_RECORD_BYTES
+from tigerblood.stream.backoff import Backoff, StreamSourceError
 
 DEFAULT_URL = "wss://jetstream2.us-east.bsky.network/subscribe"
 DEFAULT_COLLECTIONS = (
@@ -51,10 +52,6 @@ CLOSE_SECONDS = 1.0
 the socket, so it cannot see the server's reply and would wait out its 10 s default."""
 
 log = logging.getLogger(__name__)
-
-
-class StreamSourceError(RuntimeError):
-    """The feed gave up: the message names the URL and the last cause."""
 
 
 def subscribe_url(base: str, *, cursor: int | None, collections: Sequence[str]) -> str:
@@ -122,17 +119,16 @@ class JetstreamFeed:
     ) -> None:
         parse_uri(url)  # a malformed URL (InvalidURI) fails here: no retry could fix it
         self.url, self.cursor, self.collections = url, cursor, tuple(collections)
-        self.max_reconnects, self.open_timeout = max_reconnects, open_timeout
-        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        self.open_timeout = open_timeout
         self.stop = stop if stop is not None else threading.Event()
-        self._sleep, self._rand = sleep, rand
+        self.backoff = Backoff(
+            "Jetstream", backoff_base, backoff_max, max_reconnects, self.stop, sleep, rand, log
+        )
         self.connections = self.reconnects = 0
 
     def __iter__(self) -> Iterator[bytes]:
-        attempt = 0  # reconnects since the last connection that yielded something
         while not self.stop.is_set():
             url = subscribe_url(self.url, cursor=self.cursor, collections=self.collections)
-            yielded = False
             try:
                 self.connections += 1
                 with connect(
@@ -153,35 +149,15 @@ class JetstreamFeed:
                             continue
                         if stamp is not None:
                             self.cursor = stamp
-                        yielded = True
+                        self.backoff.succeeded()
                         yield message
                     return
             except (ConnectionClosed, OSError, TimeoutError, InvalidHandshake) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
                 if (hard := _hard(exc)) is not None:
                     raise StreamSourceError(f"Jetstream {url}: {hard} ({problem})") from exc
-            if yielded:
-                attempt = 0
-            if self.max_reconnects is not None and attempt >= self.max_reconnects:
-                raise StreamSourceError(
-                    f"Jetstream {url}: the connection failed {attempt + 1} time(s) in a row "
-                    f"(max_reconnects={self.max_reconnects}); last error: {problem}"
-                )
-            delay = self._rand() * min(self.backoff_max, self.backoff_base * 2**attempt)
-            log.warning(
-                "Jetstream %s: %s; reconnecting in %.1f s from cursor %s",
-                self.url, problem, delay, self.cursor,
-            )  # fmt: skip
-            attempt += 1
             self.reconnects += 1
-            self._pause(delay)
-
-    def _pause(self, seconds: float) -> None:
-        """Back off; with the real clock, wake early when ``stop`` is set."""
-        if self._sleep is time.sleep:
-            self.stop.wait(seconds)
-        else:
-            self._sleep(seconds)
+            self.backoff.failed(url, problem, f"from cursor {self.cursor}")
 
 
 def jetstream_messages(

@@ -36,7 +36,8 @@ from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
 from tigerblood.ingest.jsonio import MAX_RECORD_BYTES
-from tigerblood.stream.jetstream_live import CLOSE_SECONDS, POLL_SECONDS, StreamSourceError
+from tigerblood.stream.backoff import Backoff, StreamSourceError
+from tigerblood.stream.jetstream_live import CLOSE_SECONDS, POLL_SECONDS
 
 STREAMING_PATH = "/api/v1/streaming"
 TOKEN_ENV = "MASTODON_TOKEN"
@@ -146,7 +147,7 @@ def _messages(
     rand: Callable[[], float],
 ) -> Iterator[bytes]:
     headers = {"Authorization": f"Bearer {token}"} if token else None
-    attempt = 0  # reconnects since the last connection that yielded something
+    backoff = Backoff("Mastodon", backoff_s, backoff_max_s, max_reconnects, stop, sleep, rand, log)
     while not stop.is_set():
         try:
             with connect(
@@ -162,25 +163,13 @@ def _messages(
                         continue
                     if (refusal := _in_band_error(message)) is not None:
                         raise StreamSourceError(f"Mastodon {url}: {refusal}")
-                    attempt = 0
+                    backoff.succeeded()
                     yield message
                 return
         except (ConnectionClosed, OSError, TimeoutError, InvalidHandshake) as exc:
             problem = f"{type(exc).__name__}: {exc}"
             if (hard := _hard(exc)) is not None:
                 raise StreamSourceError(f"Mastodon {url}: {hard} ({problem})") from exc
-        if max_reconnects is not None and attempt >= max_reconnects:
-            raise StreamSourceError(
-                f"Mastodon {url}: the connection failed {attempt + 1} time(s) in a row "
-                f"(max_reconnects={max_reconnects}); last error: {problem}"
-            )
-        delay = rand() * min(backoff_max_s, backoff_s * 2**attempt)
-        log.warning(
-            "Mastodon %s: %s; reconnecting in %.1f s (events sent until then are lost: "
-            "the streaming API cannot replay)", url, problem, delay,
-        )  # fmt: skip
-        attempt += 1
-        if sleep is time.sleep:
-            stop.wait(delay)  # wakes early when ``stop`` is set
-        else:
-            sleep(delay)
+        backoff.failed(
+            url, problem, "(events sent until then are lost: the streaming API cannot replay)"
+        )

@@ -1,0 +1,64 @@
+"""Reconnecting to a live feed: full-jitter exponential backoff, bounded, stoppable.
+
+Shared by the Jetstream and Mastodon feeds so both fail the same way. Full jitter (a delay drawn
+from ``[0, min(max_s, base_s * 2**n)]``) keeps many clients that lost the same server from coming
+back in step; the bound (``max_reconnects`` failures in a row, with no message between them)
+turns a feed that is gone into a clear error instead of a silent retry loop.
+
+Example::
+
+    backoff = Backoff("Jetstream", base_s=1.0, max_s=60.0, max_reconnects=5, stop=stop)
+    backoff.failed(url, "ConnectionClosedError: ...", "from cursor 1741...")  # waits, or raises
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class StreamSourceError(RuntimeError):
+    """The feed gave up: the message names the URL and the last cause."""
+
+
+@dataclass
+class Backoff:
+    """The wait before each reconnect, and when to give up (see the module docstring)."""
+
+    feed: str
+    """How the feed is named in messages (``Jetstream``, ``Mastodon``)."""
+    base_s: float = 1.0
+    max_s: float = 60.0
+    max_reconnects: int | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    sleep: Callable[[float], None] = time.sleep
+    rand: Callable[[], float] = random.random
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger(__name__))
+    attempt: int = 0
+    """Reconnects since the last connection that brought a message."""
+
+    def succeeded(self) -> None:
+        """A message arrived: the next failure starts the backoff over."""
+        self.attempt = 0
+
+    def failed(self, url: str, problem: str, resume: str) -> None:
+        """Wait before reconnecting to ``url`` (waking early on ``stop``), or raise
+        :class:`StreamSourceError` when ``max_reconnects`` failures came in a row."""
+        if self.max_reconnects is not None and self.attempt >= self.max_reconnects:
+            raise StreamSourceError(
+                f"{self.feed} {url}: the connection failed {self.attempt + 1} time(s) in a row "
+                f"(max_reconnects={self.max_reconnects}); last error: {problem}"
+            )
+        delay = self.rand() * min(self.max_s, self.base_s * 2**self.attempt)
+        self.log.warning(
+            "%s %s: %s; reconnecting in %.1f s %s", self.feed, url, problem, delay, resume
+        )
+        self.attempt += 1
+        if self.sleep is time.sleep:
+            self.stop.wait(delay)
+        else:
+            self.sleep(delay)
