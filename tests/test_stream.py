@@ -318,3 +318,20 @@ def test_watch_judges_a_mastodon_stream_capture_with_the_same_detectors(tmp_path
     assert flagged and all(v["platform"] == "mastodon" for v in flagged)
     assert all("@" in v["account_id"] for v in flagged)  # ids qualified with their server
     assert flagged[0]["findings"][0]["evidence"]["posts"]
+
+
+def test_when_the_feed_refuses_then_watch_says_why_exits_1_and_keeps_its_checkpoint(
+    tmp_path: Path,
+) -> None:
+    def refuse(connection: ServerConnection, request: Any) -> Any:
+        return connection.respond(403, "Forbidden\n")
+
+    state = tmp_path / "state.json"
+    with serve(lambda connection: None, "127.0.0.1", 0, process_request=refuse) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"
+        done = run_watch(url, "--checkpoint", str(state))
+        server.shutdown()
+    assert done.returncode == 1
+    assert "error:" in done.stderr and "HTTP 403" in done.stderr and url in done.stderr
+    assert state.exists()

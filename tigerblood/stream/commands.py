@@ -158,6 +158,9 @@ def watch_command(
         if out:
             sink.close()
     _summary(report, engine, checkpoint_path)
+    if report.failed:
+        err_console.print(f"[red]error:[/red] {escape(report.failed)}")
+        raise typer.Exit(1)
 
 
 def _report(verdict: dict[str, Any], sink: Any) -> None:

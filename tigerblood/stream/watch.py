@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from tigerblood.ingest.base import Batch
 from tigerblood.stream import checkpoint
+from tigerblood.stream.backoff import StreamSourceError
 from tigerblood.stream.engine import StreamEngine
 from tigerblood.stream.jetstream_decode import JetstreamDecoder
 
@@ -45,6 +46,8 @@ class WatchReport:
     cursor: int | None = None
     flagged: set[tuple[str, str]] = field(default_factory=set)
     interrupted: bool = False
+    failed: str | None = None
+    """Why the feed gave up (a refusal, or too many failed reconnects), if it did."""
 
 
 def watch(
@@ -111,6 +114,8 @@ def watch(
         # The pending messages are not in the state and the cursor is not past them: a
         # restart from the checkpoint reads them again.
         report.interrupted = True
+    except StreamSourceError as error:  # the feed gave up: keep what was judged, say why
+        report.failed = str(error)
     if checkpoint_path is not None:
         checkpoint.save(checkpoint_path, engine, report.cursor)
     return report
