@@ -55,7 +55,10 @@ def is_mastodon(source: str) -> bool:
     path = Path(source)
     if not path.is_file():
         return False
-    head = next(iter(capture_lines(path)), b"")
+    from tigerblood.ingest.bluesky_files import open_decompressed
+
+    with open_decompressed(path) as stream:
+        head = stream.readline()
     return b'"payload"' in head and b'"event"' in head
 
 
