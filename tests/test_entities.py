@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from tigerblood import model
+from tigerblood.ingest import entities
 from tigerblood.ingest.entities import (
     hashtags_in,
     mentions_in,
@@ -88,6 +89,7 @@ def test_when_workers_cannot_start_then_extraction_finishes_in_process() -> None
         [sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split("\n")[0].endswith("['example7.com'] ['bob'] ['t7'] 50005")
+    expected = f"['example7.com'] ['bob'] ['t7'] {entities.PARALLEL_MIN_WORDS + 5}"
+    assert done.stdout.split("\n")[0].endswith(expected)
     if (os.cpu_count() or 1) >= 2:  # one core: no workers were tried
         assert "reading in this process instead" in done.stderr

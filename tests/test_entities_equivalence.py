@@ -13,13 +13,15 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ttp.ttp import HASHTAG_REGEX, USERNAME_REGEX
 
-from tigerblood.ingest import entities
+from tigerblood.ingest import entities, entity_sql
 from tigerblood.ingest.entities import (
     _ascii_tlds,
     could_hold_link,
@@ -220,3 +222,38 @@ def test_demo_sample_in_worker_processes_equals_the_plain_calls(
     monkeypatch.setattr(entities, "PARALLEL_MIN_WORDS", 1)
     monkeypatch.setattr(entities, "_known_words", {})
     assert entities_of(sample_texts) == [plain(t) for t in sample_texts]
+
+
+ASCII_PIECES = [p for p in PIECES if p.isascii()] + [
+    "http://t.co/Ab9",
+    "https://t.co/" + "x" * 39,
+    " HTTP://T.CO/" + "Z" * 41,
+    "@" + "a" * 25,
+    "#" + "1" * 3,
+    "_",
+    "&#",
+    "/#x",
+    "@a_b/",
+    "@a/b-c",
+]
+ascii_texts = st.lists(st.sampled_from(ASCII_PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(ascii_texts, min_size=1, max_size=20))
+def test_ascii_texts_read_by_duckdb_equal_the_plain_calls(batch: list[str]) -> None:
+    entities._known_words.clear()
+    assert entities_of(batch) == [plain(t) for t in batch]
+
+
+def test_the_translated_patterns_are_still_ttps_own() -> None:
+    assert entity_sql.patterns_current()
+
+
+def test_ascii_words_without_a_possible_link_never_reach_python() -> None:
+    words = pa.array([" @ann:", " #tag,", " U.S.", " http://t.co/abc", "café", " bit.ly/x"])
+    with duckdb.connect() as con:
+        read = entity_sql.read_ascii_words(con, words)
+    assert read.column("mentions").to_pylist() == [["ann"], [], [], [], None, []]
+    assert read.column("hashtags").to_pylist() == [[], ["tag"], [], [], None, []]
+    assert read.column("urls").to_pylist() == [[], [], [], ["http://t.co/abc"], None, None]

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from functools import cache
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -42,6 +43,7 @@ from tigerblood.ingest.entities import (
     mentions_in,
     start_reading,
 )
+from tigerblood.ingest.entity_sql import read_ascii_words
 
 
 def _re2_class(chars: str) -> str:
@@ -103,10 +105,12 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
     words = cut.column("words").combine_chunks()
     flat = words.flatten()
     unique = pc.unique(flat)
-    pending = start_reading(unique.to_pylist())
+    by_sql = read_ascii_words(con, unique)
+    to_python = pc.or_kleene(pc.is_null(by_sql.column("mentions")), pc.is_null(by_sql["urls"]))
+    pending = start_reading(unique.filter(to_python).to_pylist())
 
     def finish() -> pa.Table:
-        read = pending()
+        read = _merge(by_sql, pending(), to_python.combine_chunks())
         where = pc.index_in(flat, value_set=unique)
         table = posts
         for name in WORD_COLUMNS:
@@ -120,6 +124,27 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
         return _mark_replies(table, cut.column("lead"))
 
     return finish
+
+
+def _merge(by_sql: pa.Table, by_python: pa.Table, to_python: pa.BooleanArray) -> pa.Table:
+    """One row per word: Python's reading where ``to_python``, SQL's elsewhere (word order)."""
+    chosen = to_python.to_numpy(zero_copy_only=False)
+    order = np.empty(len(chosen), np.int64)
+    kept = int((~chosen).sum())
+    order[~chosen] = np.arange(kept)
+    order[chosen] = kept + np.arange(len(chosen) - kept)
+    keep_sql = pc.invert(to_python)
+    return pa.table(
+        {
+            name: pa.concat_arrays(
+                [
+                    by_sql.column(name).filter(keep_sql).combine_chunks().cast(STRINGS),
+                    by_python.column(name).combine_chunks().cast(STRINGS),
+                ]
+            ).take(order)
+            for name in WORD_COLUMNS
+        }
+    )
 
 
 def fill_entities(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> pa.Table:
