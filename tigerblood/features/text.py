@@ -20,16 +20,26 @@ every ``\s+`` run with one, but leaves the single spaces between words alone. Mo
 nothing else, and a regex replace costs per match: four times faster on 2.8 M tweets."""
 
 
+def _replace_if(
+    text: ir.StringValue, needed: ir.BooleanValue, pattern: str, by: str
+) -> ir.StringValue:
+    """``text.re_replace(pattern, by)``, skipped where ``needed`` (a substring test every match
+    implies) is false: a regex replace scans and copies every text, a substring test does not."""
+    return needed.ifelse(text.re_replace(pattern, by), text)
+
+
 def normalized_text(text: ir.StringValue) -> ir.StringValue:
-    """Text compared by its words: links, mentions, a retweet marker, case and spacing removed."""
-    return (
-        text.lower()
-        .re_replace(r"(https?://|www\.)[^\s]+", " ")
-        .re_replace(r"@[a-z0-9_.]+", " ")
-        .re_replace(r"^\s*rt\s*:?", " ")
-        .re_replace(SPACE_RUNS, " ")
-        .strip()
-    )
+    """Text compared by its words: links, mentions, a retweet marker, case and spacing removed.
+
+    Each removal runs only on texts holding what it removes (2.8 M tweets: 6.5 s -> 4.4 s of
+    DuckDB work, the same texts out).
+    """
+    lower = text.lower()
+    linked = lower.contains("http") | lower.contains("www.")
+    no_links = _replace_if(lower, linked, r"(https?://|www\.)[^\s]+", " ")
+    no_mentions = _replace_if(no_links, lower.contains("@"), r"@[a-z0-9_.]+", " ")
+    no_marker = _replace_if(no_mentions, lower.contains("rt"), r"^\s*rt\s*:?", " ")
+    return no_marker.re_replace(SPACE_RUNS, " ").strip()
 
 
 def addresses_someone(posts: ir.Table) -> ir.BooleanValue:
