@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import duckdb
+import ibis
+import ibis.expr.types
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tigerblood.campaigns import _TEXTS_SQL, NON_WORD_RUNS
-from tigerblood.features.text import SPACE_RUNS
+from tigerblood.features.text import SPACE_RUNS, normalized_text
 
 PIECES = [" ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\u3000", "a", "B", "é", "#", "_"]
 PIECES += ["-", ".", "!?", "@x", "1", "中"]
@@ -42,3 +44,27 @@ def test_runs_replaced_as_the_plain_pattern_replaces_them(
 def test_campaign_texts_are_normalised_with_the_rewritten_pattern() -> None:
     assert f"'{NON_WORD_RUNS}'" in _TEXTS_SQL
     assert "NON_WORD_RUNS" not in _TEXTS_SQL
+
+
+GUARD_PIECES = [*PIECES, "http://x.y/z", "HTTPS://A", "www.", "WWW.b", "@bob", "@", "RT", "rt", ":"]
+guard_texts = st.lists(st.sampled_from(GUARD_PIECES), max_size=25).map("".join)
+
+
+def unguarded(text: ibis.expr.types.StringValue) -> ibis.expr.types.StringValue:
+    """normalized_text as it was before each removal got its substring guard."""
+    return (
+        text.lower()
+        .re_replace(r"(https?://|www\.)[^\s]+", " ")
+        .re_replace(r"@[a-z0-9_.]+", " ")
+        .re_replace(r"^\s*rt\s*:?", " ")
+        .re_replace(SPACE_RUNS, " ")
+        .strip()
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(batch=st.lists(guard_texts, min_size=1, max_size=20))
+def test_guarded_text_normalisation_equals_the_unguarded_chain(batch: list[str]) -> None:
+    table = ibis.memtable({"text": batch})
+    got = table.select(a=normalized_text(table.text), b=unguarded(table.text)).to_pyarrow()
+    assert got.column("a").to_pylist() == got.column("b").to_pylist()
