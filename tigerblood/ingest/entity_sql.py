@@ -128,3 +128,21 @@ def read_ascii_words(con: duckdb.DuckDBPyConnection, words: pa.Array) -> pa.Tabl
     finally:
         con.unregister("_entity_words")
         con.sql("DROP TABLE IF EXISTS _entity_shapes")
+
+
+def first_mentions(con: duckdb.DuckDBPyConnection, words: pa.Array) -> list[str | bool | None]:
+    """Per word, its first mention that is not a list (None when it has none), or False where
+    Python must read the word (not ASCII, or ttp's pattern changed). Reads the first word of
+    replies: the handle a tweet opens with."""
+    if not patterns_current():
+        return [False] * len(words)
+    con.register("_lead_words", pa.table({"w": words}))
+    try:
+        found = con.sql(
+            f"SELECT strlen(w) = length(w) AS ascii, list_filter(regexp_extract_all(w, "
+            f"$${MENTION}$$), lambda m: NOT contains(m, '/'))[1][2:] AS handle FROM _lead_words"
+        ).to_arrow_table()
+    finally:
+        con.unregister("_lead_words")
+    handles = found.column("handle").to_pylist()
+    return [h if a else False for a, h in zip(found["ascii"].to_pylist(), handles, strict=True)]

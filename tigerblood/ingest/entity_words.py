@@ -3,9 +3,10 @@
 Reading every text through the extractors in Python cost about 25 µs a post (2.8 M posts: a
 minute of two cores). But links, mentions and hashtags never span a separator, and tweets repeat
 their words (handles, hashtags, links of a campaign), so DuckDB's regex engine cuts the texts into
-the words that hold a ``.``, ``@`` or ``#`` (in C++, on every core), the extractors of
-:mod:`tigerblood.ingest.entities` read each distinct word once, and the results go back in word
-order. They are what the libraries find in the whole text (property tests hold them to the plain
+the words that hold a ``.``, ``@`` or ``#`` (in C++, on every core), each distinct word is read
+once, and the results go back in word order. DuckDB reads most words itself (ASCII words, by the
+libraries' own patterns: :mod:`tigerblood.ingest.entity_sql`); the extractors of
+:mod:`tigerblood.ingest.entities` read the rest (possible links, non-ASCII words) in Python. They are what the libraries find in the whole text (property tests hold them to the plain
 library calls) because:
 
 - a link is found word by word already (see ``entities._url_words``); a word is read after one
@@ -43,7 +44,7 @@ from tigerblood.ingest.entities import (
     mentions_in,
     start_reading,
 )
-from tigerblood.ingest.entity_sql import read_ascii_words
+from tigerblood.ingest.entity_sql import first_mentions, read_ascii_words
 
 
 def _re2_class(chars: str) -> str:
@@ -121,7 +122,7 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
             table = table.set_column(
                 index, table.schema.field(index), pc.coalesce(table.column(name), filled)
             )
-        return _mark_replies(table, cut.column("lead"))
+        return _mark_replies(con, table, cut.column("lead"))
 
     return finish
 
@@ -195,15 +196,23 @@ def _cut(con: duckdb.DuckDBPyConnection, texts: pa.ChunkedArray) -> pa.Table:
         con.unregister("_fill_texts")
 
 
-def _mark_replies(posts: pa.Table, lead_words: pa.ChunkedArray) -> pa.Table:
+def _first(found: list[str]) -> str | None:
+    return found[0] if found else None
+
+
+def _mark_replies(
+    con: duckdb.DuckDBPyConnection, posts: pa.Table, lead_words: pa.ChunkedArray
+) -> pa.Table:
     """The leading handle as ``reply_to_account_id`` of posts with no reply or repost fields."""
     unique = pc.unique(lead_words.combine_chunks().drop_null())
     if len(unique) == 0:
         return posts
-    handles = [mentions_in(w) for w in unique.to_pylist()]
-    lead = pa.array([h[0] if h else None for h in handles], pa.string()).take(
-        pc.index_in(lead_words, value_set=unique)
-    )
+    by_sql = first_mentions(con, unique)
+    handles = [
+        _first(mentions_in(w)) if h is False else h
+        for w, h in zip(unique.to_pylist(), by_sql, strict=True)
+    ]
+    lead = pa.array(handles, pa.string()).take(pc.index_in(lead_words, value_set=unique))
     open_post = pc.and_(
         pc.is_null(posts.column("reply_to_post_id")), pc.is_null(posts.column("repost_of_post_id"))
     )
