@@ -145,12 +145,23 @@ per match): the same text as replacing ``[^\w#]+``, 40% faster on 2.8 M tweets."
 
 _TEXTS_SQL = r"""
 CREATE OR REPLACE TEMP TABLE _cm_posts_text AS
-SELECT platform, post_id, account_id, created_at,
-       regexp_replace(trim(regexp_replace(regexp_replace(lower(text),
-           '(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}/\S*|@[\w.]*', '', 'g'),
-           'NON_WORD_RUNS', ' ', 'g')), '^rt ', '') AS norm
-FROM _cm_source
-WHERE text IS NOT NULL AND length(text) >= $min_chars AND created_at IS NOT NULL;
+WITH lowered AS (
+    SELECT platform, post_id, account_id, created_at, lower(text) AS t
+    FROM _cm_source
+    WHERE text IS NOT NULL AND length(text) >= $min_chars AND created_at IS NOT NULL
+), trimmed AS (
+    -- Links and mentions are only looked for where one can be (every match holds "/", "@" or
+    -- "www."), and the retweet marker is cut without a regex: 6.5 s -> 4.4 s on 2.8 M tweets.
+    SELECT * EXCLUDE (t), trim(regexp_replace(
+        CASE WHEN contains(t, '/') OR contains(t, '@') OR contains(t, 'www.')
+             THEN regexp_replace(t,
+                 '(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}/\S*|@[\w.]*', '', 'g')
+             ELSE t END,
+        'NON_WORD_RUNS', ' ', 'g')) AS s
+    FROM lowered
+)
+SELECT * EXCLUDE (s), CASE WHEN starts_with(s, 'rt ') THEN s[4:] ELSE s END AS norm
+FROM trimmed;
 CREATE OR REPLACE TEMP TABLE _cm_texts AS
 SELECT (row_number() OVER (ORDER BY norm) - 1)::BIGINT AS text_id, norm, n FROM (
     SELECT norm, count(*) AS n FROM _cm_posts_text
