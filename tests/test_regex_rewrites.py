@@ -68,3 +68,27 @@ def test_guarded_text_normalisation_equals_the_unguarded_chain(batch: list[str])
     table = ibis.memtable({"text": batch})
     got = table.select(a=normalized_text(table.text), b=unguarded(table.text)).to_pyarrow()
     assert got.column("a").to_pylist() == got.column("b").to_pylist()
+
+
+PLAIN_CAMPAIGN_NORM = r"""
+SELECT regexp_replace(trim(regexp_replace(regexp_replace(lower(text),
+           '(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}/\S*|@[\w.]*', '', 'g'),
+           '[^\w#]+', ' ', 'g')), '^rt ', '') AS norm
+FROM _cm_source WHERE text IS NOT NULL AND length(text) >= 1 AND created_at IS NOT NULL
+ORDER BY post_id
+"""
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch=st.lists(guard_texts, min_size=1, max_size=20))
+def test_guarded_campaign_normalisation_equals_the_plain_chain(batch: list[str]) -> None:
+    with duckdb.connect() as con:
+        con.execute(
+            "CREATE TEMP TABLE _cm_source AS SELECT 'x' AS platform, i::VARCHAR AS post_id, "
+            "'a' AS account_id, now() AS created_at, t AS text "
+            "FROM (SELECT unnest($b) AS t, generate_subscripts($b, 1) AS i)",
+            {"b": batch},
+        )
+        con.execute(_TEXTS_SQL.split(";")[0], {"min_chars": 1})
+        got = con.sql("SELECT norm FROM _cm_posts_text ORDER BY post_id").fetchall()
+        assert got == con.sql(PLAIN_CAMPAIGN_NORM).fetchall()
