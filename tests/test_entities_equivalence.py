@@ -171,6 +171,20 @@ WORD_PIECES = [
     ".sh",
     "-",
     "U.S.",
+    "ö",
+    "Ö",
+    ".vermögensberater",
+    ".VERMÖGENSBERATUNG",
+    ".рф",
+    ".中国",
+    "\u017f",
+    "\u0131",
+    "\u0130",
+    ".co\u212a",
+    "ü",
+    "...",
+    "più",
+    "\u3002",
 ]
 words = st.tuples(st.booleans(), st.lists(st.sampled_from(WORD_PIECES), max_size=12)).map(
     lambda spaced_parts: (" " if spaced_parts[0] else "") + "".join(spaced_parts[1])
@@ -257,3 +271,27 @@ def test_ascii_words_without_a_possible_link_never_reach_python() -> None:
     assert read.column("mentions").to_pylist() == [["ann"], [], [], [], None, []]
     assert read.column("hashtags").to_pylist() == [[], ["tag"], [], [], None, []]
     assert read.column("urls").to_pylist() == [[], [], [], ["http://t.co/abc"], None, None]
+
+
+HOSTS = ["bit.ly", "t.co", "T.CO", "example.com", "a_b.com", "youtu.be", "1.2.3.4", "x.y"]
+HOSTS += ["localhost", "xn--p1ai.ru", "a-b.co.uk", "www.x.org", "-bad-.com", "goo.gl"]
+PATH_PIECES = [*"aZ09_-~!@#$%&*()+=,;:'\"?/[]|", "Ab1", "x" * 45, "(a)", "((b))", "?q=1&r=2"]
+PATH_PIECES += [".", ".com", "http://", "a.co", "...", ".)", ".é", "é", "”", "\u212a", ".\u212a"]
+PATH_PIECES += [".-", ".@x", "ſ", ".рф"]
+BEFORE = ["", " ", " x", " a.com/", " BLOG!", " (", " #", " @", " Ahttp://", " e.g.", " più"]
+BEFORE += [" “", " ü.com/", " \u212a"]
+shaped_words = st.tuples(
+    st.sampled_from(BEFORE),
+    st.sampled_from(["http://", "https://", "HTTP://", "hTtPs://"]),
+    st.sampled_from(HOSTS),
+    st.lists(st.sampled_from(PATH_PIECES), max_size=8).map("".join),
+).map(lambda parts: f"{parts[0]}{parts[1]}{parts[2]}/{parts[3]}")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(shaped_words, st.booleans())
+def test_links_cut_at_the_model_words_spans_equal_the_library(word: str, cold: bool) -> None:
+    if cold:
+        entities._known_words.clear()
+        entities._known_spans.clear()
+    assert word_urls(word) == list(extract_urls(word))

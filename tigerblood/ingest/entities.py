@@ -143,8 +143,8 @@ _known_words: dict[str, list[str]] = {}
 
 
 @cache
-def _ascii_tlds() -> frozenset[str]:
-    """twitter-text's own top-level domains (its gTLD and ccTLD lists): ASCII ones, lower case."""
+def _listed_tlds() -> frozenset[str]:
+    """twitter-text's own top-level domains (its gTLD and ccTLD lists), lower case."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from twitter_text.regexp.valid_cctld import valid_cctld
@@ -152,8 +152,28 @@ def _ascii_tlds() -> frozenset[str]:
     names: set[str] = set()
     for pattern in (valid_gtld.pattern, valid_cctld.pattern):
         body = pattern[pattern.index("(?:(?:") + 6 : pattern.rindex(")(?=")]
-        names.update(name.lower() for name in body.split("|") if name.isascii())
+        names.update(name.lower() for name in body.split("|"))
     return frozenset(names)
+
+
+@cache
+def _ascii_tlds() -> frozenset[str]:
+    """The listed TLDs written in ASCII."""
+    return frozenset(name for name in _listed_tlds() if name.isascii())
+
+
+@cache
+def _mixed_tlds() -> tuple[str, ...]:
+    """Listed TLDs that open with an ASCII character but hold others (``vermögensberater``)."""
+    return tuple(sorted(n for n in _listed_tlds() if n[0].isascii() and not n.isascii()))
+
+
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+"""The four letters Python's case-insensitive matching takes for ASCII ones (dotted and dotless
+i, long s, Kelvin sign): in a TLD they would pass for ``i``, ``s`` or ``k``."""
+
+_DOT_THEN_WIDE = re.compile("\\.[^\\x00-\\x7f]")
+"""A dot followed by a non-ASCII character: where an IDN TLD may start."""
 
 
 _AFTER_DOT = re.compile(r"\.([0-9A-Za-z@+-]*)")
@@ -167,14 +187,25 @@ def could_hold_link(word: str) -> bool:
     ``xn--`` punycode), and a listed TLD must be followed by a character outside
     ``[0-9a-zA-Z@+-]`` or by the end. In an ASCII word, every TLD character is inside that set, so
     the TLD is the whole run of such characters after its dot: a word none of whose dot-runs is a
-    listed TLD, and without ``.xn--``, holds no link. Words with any non-ASCII character (IDN
-    TLDs, case-folding letters like the Kelvin sign) always go to the extractor.
+    listed TLD, and without ``.xn--``, holds no link.
+
+    A word with other characters is read the same way unless a TLD could hide in them: a dot
+    followed by a non-ASCII character (an IDN TLD), one of the few listed TLDs that start in
+    ASCII and go on in other letters, or a letter that case-insensitive matching takes for an
+    ASCII one. Otherwise the TLD's characters are ASCII, so the run after its dot is still the
+    TLD itself ("più...Sei" holds no link; "ü.com" may).
 
     >>> could_hold_link(" U.S."), could_hold_link(" bit.ly/x"), could_hold_link("...")
     (False, True, False)
+    >>> could_hold_link(" più...Sei"), could_hold_link(" ü.com"), could_hold_link(" a.рф")
+    (False, True, True)
     """
     if not word.isascii():
-        return True
+        if _FOLDS_TO_ASCII.search(word) or _DOT_THEN_WIDE.search(word):
+            return True
+        lowered = word.lower()
+        if any("." + tld in lowered for tld in _mixed_tlds()):
+            return True
     if ".xn--" in word.lower():
         return True
     tlds = _ascii_tlds()
@@ -205,6 +236,9 @@ def word_urls(word: str) -> list[str]:
         _known_words.clear()
     tco = _TCO_WORD.fullmatch(word)
     if tco is None:
+        shaped = _shaped_urls(word)
+        if shaped is not None:
+            return shaped
         found = list(_extract_urls()(word)) if could_hold_link(word) else []
         _known_words[word] = found
         return found
@@ -215,6 +249,57 @@ def word_urls(word: str) -> list[str]:
     if shape == "none":
         return []
     return list(_extract_urls()(word))
+
+
+_LINK_THEN_PATH = re.compile(r"(.*?[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+/)(.*)", re.DOTALL)
+"""A word holding ``scheme://host/`` (anything may come before it): up to and including that
+slash, then the rest."""
+
+_DOT_OPENS = re.compile(r"\.(?![!-/:-@\[-`{-~]|$)")
+"""A dot followed by something other than ASCII punctuation: where a TLD could start."""
+
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+_known_spans: dict[str, list[tuple[int, int]] | None] = {}
+
+
+def _shaped_urls(word: str) -> list[str] | None:
+    """The links of ``word`` read from its shape, or None when its shape cannot say.
+
+    The t.co argument of :func:`word_urls`, widened: after a host's slash, every character class
+    twitter-text tests a character against (path, path ending, balanced parentheses, query,
+    query ending, t.co code) holds all ASCII letters and digits or none, and only lengths are
+    measured (t.co code, URL length). No link can start after the slash when no dot there is
+    followed by anything but punctuation (every domain ends in a dot and a TLD, and every TLD
+    starts with a letter), and the host and all before it are kept as written, as are all other
+    characters. So the word with each ASCII letter and digit after the slash made ``a`` has its
+    links at the same places: the extractor reads that model once, and the word's links are cut
+    at the model's spans.
+    """
+    found = _LINK_THEN_PATH.fullmatch(word)
+    if found is None or _DOT_OPENS.search(found.group(2)):
+        return None
+    model = found.group(1) + _ALNUM.sub("a", found.group(2))
+    if model not in _known_spans:
+        if len(_known_spans) > WORD_CACHE:
+            _known_spans.clear()
+        hits = _extract_with_indices()(model)
+        spans = [(hit["indices"][0], hit["indices"][1]) for hit in hits]
+        # A link without protocol whose host repeats later in it is rewritten, not cut from
+        # the text: such a model says nothing about its words.
+        cut = all(model[a:b] == hit["url"] for (a, b), hit in zip(spans, hits, strict=True))
+        _known_spans[model] = spans if cut else None
+    known = _known_spans[model]
+    return None if known is None else [word[start:end] for start, end in known]
+
+
+@cache
+def _extract_with_indices() -> Callable[[str], list[dict]]:
+    """twitter_text's extractor with each link's place (see :func:`_extract_urls`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from twitter_text.extract_urls import extract_urls_with_indices
+    return extract_urls_with_indices
 
 
 def tco_shape(model: str) -> str:
