@@ -1,4 +1,4 @@
-"""Entities of many posts at once: DuckDB cuts the texts into words, Python reads each word once.
+"""Entities of many posts at once: DuckDB cuts the texts into words, each word is read once.
 
 Reading every text through the extractors in Python cost about 25 µs a post (2.8 M posts: a
 minute of two cores). But links, mentions and hashtags never span a separator, and tweets repeat
@@ -6,8 +6,9 @@ their words (handles, hashtags, links of a campaign), so DuckDB's regex engine c
 the words that hold a ``.``, ``@`` or ``#`` (in C++, on every core), each distinct word is read
 once, and the results go back in word order. DuckDB reads most words itself (ASCII words, by the
 libraries' own patterns: :mod:`tigerblood.ingest.entity_sql`); the extractors of
-:mod:`tigerblood.ingest.entities` read the rest (possible links, non-ASCII words) in Python. They are what the libraries find in the whole text (property tests hold them to the plain
-library calls) because:
+:mod:`tigerblood.ingest.entities` read the rest (possible links, non-ASCII words) in Python.
+The results are what the libraries find in the whole text (property tests hold them to the
+plain library calls) because:
 
 - a link is found word by word already (see ``entities._url_words``); a word is read after one
   space, or alone when it opens the text, as :func:`entities.link_words` reads it;
@@ -104,18 +105,19 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
         return lambda: posts
     cut = _cut(con, pc.if_else(need, posts.column("text"), None))
     words = cut.column("words").combine_chunks()
-    flat = words.flatten()
-    unique = pc.unique(flat)
+    # One hash pass gives both the distinct words and where each word occurrence is among them.
+    encoded = pc.dictionary_encode(words.flatten())
+    unique = encoded.dictionary
     by_sql = read_ascii_words(con, unique)
     to_python = pc.or_kleene(pc.is_null(by_sql.column("mentions")), pc.is_null(by_sql["urls"]))
     pending = start_reading(unique.filter(to_python).to_pylist())
 
     def finish() -> pa.Table:
-        read = _merge(by_sql, pending(), to_python.combine_chunks())
-        where = pc.index_in(flat, value_set=unique)
+        rows, read = _merged(by_sql, pending(), to_python.combine_chunks())
+        where = pa.array(rows[encoded.indices.to_numpy(zero_copy_only=False)])
         table = posts
         for name in WORD_COLUMNS:
-            by_word = read.column(name).combine_chunks().take(where)
+            by_word = read[name].take(where)
             offsets = pc.take(by_word.offsets, words.offsets)
             filled = pa.ListArray.from_arrays(offsets, by_word.values, mask=pc.is_null(words))
             index = table.schema.get_field_index(name)
@@ -127,25 +129,28 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
     return finish
 
 
-def _merge(by_sql: pa.Table, by_python: pa.Table, to_python: pa.BooleanArray) -> pa.Table:
-    """One row per word: Python's reading where ``to_python``, SQL's elsewhere (word order)."""
+def _merged(
+    by_sql: pa.Table, by_python: pa.Table, to_python: pa.BooleanArray
+) -> tuple[np.ndarray, dict[str, pa.Array]]:
+    """Each column as SQL's readings followed by Python's, and for every distinct word its row
+    there (Python's reading where ``to_python``, SQL's elsewhere): the caller takes the rows of
+    its word occurrences once, instead of reordering the words first."""
     chosen = to_python.to_numpy(zero_copy_only=False)
-    order = np.empty(len(chosen), np.int64)
+    rows = np.empty(len(chosen), np.int64)
     kept = int((~chosen).sum())
-    order[~chosen] = np.arange(kept)
-    order[chosen] = kept + np.arange(len(chosen) - kept)
+    rows[~chosen] = np.arange(kept)
+    rows[chosen] = kept + np.arange(len(chosen) - kept)
     keep_sql = pc.invert(to_python)
-    return pa.table(
-        {
-            name: pa.concat_arrays(
-                [
-                    by_sql.column(name).filter(keep_sql).combine_chunks().cast(STRINGS),
-                    by_python.column(name).combine_chunks().cast(STRINGS),
-                ]
-            ).take(order)
-            for name in WORD_COLUMNS
-        }
-    )
+    columns = {
+        name: pa.concat_arrays(
+            [
+                by_sql.column(name).filter(keep_sql).combine_chunks().cast(STRINGS),
+                by_python.column(name).combine_chunks().cast(STRINGS),
+            ]
+        )
+        for name in WORD_COLUMNS
+    }
+    return rows, columns
 
 
 def fill_entities(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> pa.Table:
@@ -204,7 +209,8 @@ def _mark_replies(
     con: duckdb.DuckDBPyConnection, posts: pa.Table, lead_words: pa.ChunkedArray
 ) -> pa.Table:
     """The leading handle as ``reply_to_account_id`` of posts with no reply or repost fields."""
-    unique = pc.unique(lead_words.combine_chunks().drop_null())
+    encoded = pc.dictionary_encode(lead_words.combine_chunks())
+    unique = encoded.dictionary
     if len(unique) == 0:
         return posts
     by_sql = first_mentions(con, unique)
@@ -212,7 +218,7 @@ def _mark_replies(
         _first(mentions_in(w)) if h is False else h
         for w, h in zip(unique.to_pylist(), by_sql, strict=True)
     ]
-    lead = pa.array(handles, pa.string()).take(pc.index_in(lead_words, value_set=unique))
+    lead = pa.array(handles, pa.string()).take(encoded.indices)
     open_post = pc.and_(
         pc.is_null(posts.column("reply_to_post_id")), pc.is_null(posts.column("repost_of_post_id"))
     )
