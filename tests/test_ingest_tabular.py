@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tigerblood.ingest.base import SourceError
@@ -202,3 +205,45 @@ def test_research_csv_in_twitter_v1_layout_is_detected_and_mapped(shared_data: P
     row = store.arrow("SELECT * FROM accounts WHERE account_id = '3610511'").to_pylist()[0]
     assert (row["handle"], row["followers_count"], row["following_count"]) == ("braddd", 5470, 2385)
     assert row["created_at"].year == 2007 and row["has_avatar"] is True
+
+
+@pytest.mark.parametrize(
+    ("arrow_type", "value", "expected"),
+    [
+        (
+            pa.timestamp("us", tz="UTC"),
+            datetime(2015, 3, 1, 10, 30, tzinfo=UTC),
+            "2015-03-01T10:30",
+        ),
+        (
+            pa.timestamp("us", tz="Europe/Rome"),
+            datetime(2015, 3, 1, 10, 30, tzinfo=UTC),
+            "2015-03-01T10:30",
+        ),
+        (pa.timestamp("ns"), datetime(2015, 3, 1, 10, 30), "2015-03-01T10:30"),
+        (pa.timestamp("ms"), datetime(2015, 3, 1, 10, 30), "2015-03-01T10:30"),
+        (pa.timestamp("s"), datetime(2015, 3, 1, 10, 30), "2015-03-01T10:30"),
+        (pa.date32(), date(2015, 3, 1), "2015-03-01T00:00"),
+        (pa.string(), "2015-03-01 10:30:00", "2015-03-01T10:30"),
+    ],
+)
+def test_typed_parquet_times_load_as_utc_instants(
+    tmp_path: Path, arrow_type: pa.DataType, value: object, expected: str
+) -> None:
+    posts = pa.table(
+        {
+            "platform": ["twitter"],
+            "post_id": ["1"],
+            "account_id": ["a"],
+            "created_at": pa.array([value], arrow_type),
+        }
+    )
+    pq.write_table(posts, tmp_path / "posts.parquet")
+    pq.write_table(
+        pa.table({"platform": ["twitter"], "account_id": ["a"]}), tmp_path / "accounts.parquet"
+    )
+    store = Store()
+    report = ingest([tmp_path], store)
+    assert report.quarantined == 0
+    (stamp,) = store.sql("SELECT created_at FROM posts")[0]
+    assert stamp.astimezone(UTC).isoformat().startswith(expected)

@@ -49,6 +49,27 @@ def table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+_SAME_TYPE = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ"}
+"""Type names DuckDB reports for a column (``DESCRIBE``) that are the model type by another name."""
+
+_TIMES = frozenset({"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE"})
+
+
+def _typed_time(arrow_type: pa.DataType, source_type: str) -> bool:
+    """A file's own date or time column going to a model time: cast directly (read as UTC, as
+    the reader's time zone is), never through text. Parquet written with time zones reported as
+    ``TIMESTAMP WITH TIME ZONE`` once went the text way: 4 of the 5 s of reading 2.8 M posts."""
+    return arrow_type == model.TIMESTAMP and source_type in _TIMES
+
+
+def cannot_fail(arrow_type: pa.DataType, source_type: str) -> bool:
+    """The column already holds the model type, or one that converts to it without loss."""
+    target = duck_type(arrow_type)
+    return _SAME_TYPE.get(source_type, source_type) == target or _typed_time(
+        arrow_type, source_type
+    )
+
+
 def _cast(name: str, arrow_type: pa.DataType, source_type: str) -> str:
     """SQL that turns a column read as text (or any type) into the model type, null if invalid."""
     col = f'"{name}"'
@@ -57,8 +78,10 @@ def _cast(name: str, arrow_type: pa.DataType, source_type: str) -> str:
             return f"CAST({col} AS VARCHAR[])"
         return f"list_filter(string_split(trim(CAST({col} AS VARCHAR)), ' '), lambda s: s <> '')"
     target = duck_type(arrow_type)
-    if source_type == target:
+    if _SAME_TYPE.get(source_type, source_type) == target:
         return col
+    if _typed_time(arrow_type, source_type):
+        return f"CAST({col} AS TIMESTAMPTZ)"
     if arrow_type == pa.int64():
         return f"TRY_CAST(TRY_CAST(nullif(trim(CAST({col} AS VARCHAR)), '') AS DOUBLE) AS BIGINT)"
     if arrow_type == model.TIMESTAMP:
@@ -238,7 +261,7 @@ def typed_batches(
             raw = f"nullif(trim(CAST(\"{field.name}\" AS VARCHAR)), '')"
             # A column already of the model type cannot fail its cast: no check (no trim of
             # every text of a Parquet file).
-            if field.type != model.STRING_LIST and expr != f'"{field.name}"':
+            if field.type != model.STRING_LIST and not cannot_fail(field.type, columns[field.name]):
                 checks.append(
                     f"CASE WHEN {raw} IS NOT NULL AND {expr} IS NULL THEN '{field.name}' END"
                 )
