@@ -9,6 +9,7 @@ import math
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from tigerblood.store import Store
 from tigerblood.stream import checkpoint
 from tigerblood.stream.commands import parse_duration
 from tigerblood.stream.engine import StreamEngine, StreamSettings
+from tigerblood.stream.jetstream_live import jetstream_messages
 from tigerblood.stream.watch import watch
 from tigerblood.testing.scenarios import Sizes, generate
 
@@ -314,3 +316,39 @@ def test_when_the_feed_refuses_then_watch_says_why_exits_1_and_keeps_its_checkpo
     assert done.returncode == 1
     assert "error:" in done.stderr and "HTTP 403" in done.stderr and url in done.stderr
     assert state.exists()
+
+
+def test_a_quiet_live_feed_is_judged_without_waiting_for_its_next_message(
+    scenario: Path,
+) -> None:
+    lines = lines_of(scenario)
+    hold = threading.Event()
+
+    def handler(connection: ServerConnection) -> None:
+        for line in lines:
+            connection.send(line.decode())
+        hold.wait(30)  # then silence, the connection still open
+        connection.close()
+
+    changes: list[dict] = []
+    stop = threading.Event()
+    with serve(handler, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"
+        feed = jetstream_messages(url, stop=stop, max_reconnects=0, idle_ticks=True)
+        engine = StreamEngine(StreamSettings(window_s=7 * 86400.0))
+        # No batch fills, and the lines arrive well within flush_s: without idle ticks the only
+        # flush would come with a message after the silence, or at the end of the feed.
+        args = {"batch_size": 10 * len(lines), "flush_s": 5.0, "on_change": changes.append}
+        runner = threading.Thread(target=watch, args=(feed, engine), kwargs=args, daemon=True)
+        runner.start()
+        deadline = time.monotonic() + 20
+        while not changes and time.monotonic() < deadline:
+            time.sleep(0.2)
+        judged_while_quiet = bool(changes) and not hold.is_set()
+        hold.set()
+        stop.set()
+        runner.join(30)
+        server.shutdown()
+    assert judged_while_quiet
+    assert any(v["change"] == "flagged" for v in changes)

@@ -25,6 +25,12 @@ class StreamSourceError(RuntimeError):
     """The feed gave up: the message names the URL and the last cause."""
 
 
+IDLE = b""
+"""What a live feed asked for ``idle_ticks`` yields when a receive waited its poll time with
+nothing: no feed sends an empty message, and a consumer that cuts batches by time (``watch``)
+gets the chance to flush on a quiet feed instead of waiting for the next message."""
+
+
 @dataclass
 class Backoff:
     """The wait before each reconnect, and when to give up (see the module docstring)."""

@@ -85,11 +85,13 @@ def feed_of(source: str, cursor: int | None, stream: str) -> tuple[Iterator[byte
         token = os.environ.get("MASTODON_TOKEN") or None
         # The server we connect to answers for its own accounts: ids are qualified from the start.
         server = urlsplit(url).hostname
-        return mastodon_messages(url, token=token), MastodonDecoder(instance=server)
+        return mastodon_messages(url, token=token, idle_ticks=True), MastodonDecoder(
+            instance=server
+        )
     if source == "bluesky":
-        return jetstream_messages(DEFAULT_URL, cursor=cursor), JetstreamDecoder()
+        return jetstream_messages(DEFAULT_URL, cursor=cursor, idle_ticks=True), JetstreamDecoder()
     if source.startswith(("ws://", "wss://")):
-        return jetstream_messages(source, cursor=cursor), JetstreamDecoder()
+        return jetstream_messages(source, cursor=cursor, idle_ticks=True), JetstreamDecoder()
     if not path.is_file():
         raise typer.BadParameter(
             f"{source}: no such file (or give 'bluesky', 'mastodon:SERVER' or a ws:// URL)"

@@ -33,7 +33,7 @@ from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
 from tigerblood.ingest.jsonio import MAX_RECORD_BYTES
-from tigerblood.stream.backoff import Backoff, StreamSourceError
+from tigerblood.stream.backoff import IDLE, Backoff, StreamSourceError
 
 DEFAULT_URL = "wss://jetstream2.us-east.bsky.network/subscribe"
 DEFAULT_COLLECTIONS = (
@@ -116,6 +116,7 @@ class JetstreamFeed:
         stop: threading.Event | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
+        idle_ticks: bool = False,
     ) -> None:
         parse_uri(url)  # a malformed URL (InvalidURI) fails here: no retry could fix it
         self.url, self.cursor, self.collections = url, cursor, tuple(collections)
@@ -125,6 +126,7 @@ class JetstreamFeed:
             "Jetstream", backoff_base, backoff_max, max_reconnects, self.stop, sleep, rand, log
         )
         self.connections = self.reconnects = 0
+        self.idle_ticks = idle_ticks
 
     def __iter__(self) -> Iterator[bytes]:
         while not self.stop.is_set():
@@ -141,6 +143,8 @@ class JetstreamFeed:
                         try:
                             message = ws.recv(timeout=POLL_SECONDS, decode=False)
                         except TimeoutError:  # idle: look at ``stop`` again
+                            if self.idle_ticks:
+                                yield IDLE
                             continue
                         stamp = _time_us(message)
                         # Jetstream's time_us is monotonic per instance (it keys the replay
@@ -171,10 +175,12 @@ def jetstream_messages(
     open_timeout: float = 10.0,
     stop: threading.Event | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    idle_ticks: bool = False,
 ) -> Iterator[bytes]:
     """Jetstream messages as bytes, reconnecting and resuming forever unless bounded or stopped.
 
-    Use :class:`JetstreamFeed` directly to read the cursor for a checkpoint.
+    With ``idle_ticks``, :data:`IDLE` comes each time a second passes with no message. Use
+    :class:`JetstreamFeed` directly to read the cursor for a checkpoint.
     """
     return iter(
         JetstreamFeed(
@@ -187,5 +193,6 @@ def jetstream_messages(
             open_timeout=open_timeout,
             stop=stop,
             sleep=sleep,
+            idle_ticks=idle_ticks,
         )
     )

@@ -36,7 +36,7 @@ from websockets.sync.client import connect
 from websockets.uri import parse_uri
 
 from tigerblood.ingest.jsonio import MAX_RECORD_BYTES
-from tigerblood.stream.backoff import Backoff, StreamSourceError
+from tigerblood.stream.backoff import IDLE, Backoff, StreamSourceError
 from tigerblood.stream.jetstream_live import CLOSE_SECONDS, POLL_SECONDS
 
 STREAMING_PATH = "/api/v1/streaming"
@@ -119,6 +119,7 @@ def mastodon_messages(
     stop: threading.Event | None = None,
     sleep: Callable[[float], None] = time.sleep,
     rand: Callable[[], float] = random.random,
+    idle_ticks: bool = False,
 ) -> Iterator[bytes]:
     """Mastodon streaming messages as bytes, reconnecting forever unless bounded or stopped.
 
@@ -128,26 +129,26 @@ def mastodon_messages(
     is drawn from ``[0, min(backoff_max_s, backoff_s * 2**n)]`` and starts over once a message
     arrives. Refusals that no retry can fix (401/403: no or a bad token; other 4xx but 408 and
     429) raise :class:`StreamSourceError` at once. ``stop`` ends the iteration cleanly; ``sleep``
-    and ``rand`` let tests observe the backoff.
+    and ``rand`` let tests observe the backoff. With ``idle_ticks``, :data:`IDLE` comes each time
+    a second passes with no message.
     """
     parse_uri(url)  # a malformed URL (InvalidURI) fails here, before the first next()
-    return _messages(
-        url, token, max_reconnects, backoff_s, backoff_max_s, stop or threading.Event(), sleep, rand
+    backoff = Backoff(
+        "Mastodon",
+        backoff_s,
+        backoff_max_s,
+        max_reconnects,
+        stop or threading.Event(),
+        sleep,
+        rand,
+        log,
     )
+    return _messages(url, token, backoff, idle_ticks)
 
 
-def _messages(
-    url: str,
-    token: str | None,
-    max_reconnects: int | None,
-    backoff_s: float,
-    backoff_max_s: float,
-    stop: threading.Event,
-    sleep: Callable[[float], None],
-    rand: Callable[[], float],
-) -> Iterator[bytes]:
+def _messages(url: str, token: str | None, backoff: Backoff, idle_ticks: bool) -> Iterator[bytes]:
     headers = {"Authorization": f"Bearer {token}"} if token else None
-    backoff = Backoff("Mastodon", backoff_s, backoff_max_s, max_reconnects, stop, sleep, rand, log)
+    stop = backoff.stop
     while not stop.is_set():
         try:
             with connect(
@@ -160,6 +161,8 @@ def _messages(
                     try:
                         message = ws.recv(timeout=POLL_SECONDS, decode=False)
                     except TimeoutError:  # idle: look at ``stop`` again
+                        if idle_ticks:
+                            yield IDLE
                         continue
                     if (refusal := _in_band_error(message)) is not None:
                         raise StreamSourceError(f"Mastodon {url}: {refusal}")

@@ -1,12 +1,14 @@
 """The watch loop: messages -> micro-batches -> engine -> changes, with checkpoints.
 
 Messages are grouped into micro-batches (at most ``batch_size`` messages, or whatever came within
-``flush_s`` seconds) because the per-post facts are computed a batch at a time. A batch's arrival
-time is its newest message time (Jetstream's ``time_us``, a Mastodon status's ``created_at``),
-the feed's own clock (capped at the wall clock), so replaying a capture gives the same windows
-as having watched it live. Messages at or before the resume cursor are skipped: that is what
-makes a restart from a checkpoint exact when Jetstream replays from the cursor (Mastodon cannot
-replay: its decoder gives no cursor, and a restart misses what was sent meanwhile).
+``flush_s`` seconds; live feeds send an idle tick each quiet second, so the last messages of a
+quiet feed are judged within about ``flush_s`` + 1 s rather than at the next message) because the
+per-post facts are computed a batch at a time. A batch's arrival time is its newest message time
+(Jetstream's ``time_us``, a Mastodon status's ``created_at``), the feed's own clock (capped at the
+wall clock), so replaying a capture gives the same windows as having watched it live. Messages at
+or before the resume cursor are skipped: that is what makes a restart from a checkpoint exact when
+Jetstream replays from the cursor (Mastodon cannot replay: its decoder gives no cursor, and a
+restart misses what was sent meanwhile).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, Protocol
 
 from tigerblood.ingest.base import Batch
 from tigerblood.stream import checkpoint
-from tigerblood.stream.backoff import StreamSourceError
+from tigerblood.stream.backoff import IDLE, StreamSourceError
 from tigerblood.stream.engine import StreamEngine
 from tigerblood.stream.jetstream_decode import JetstreamDecoder
 
@@ -97,6 +99,10 @@ def watch(
 
     try:
         for message in messages if max_messages is None or max_messages > 0 else ():
+            if message == IDLE:  # a quiet live feed: what waited its time is judged now
+                if pending and time.monotonic() - started >= flush_s:
+                    flush()
+                continue
             report.messages += 1
             stamp = decoder.cursor_of(message) if cursor is not None else None
             if cursor is not None and stamp is not None and stamp <= cursor:
