@@ -39,6 +39,7 @@ model: setup
 
 bench: setup
 	$(VENV)/bin/python bench/scan.py
+	$(VENV)/bin/python bench/scan_floor.py
 	$(VENV)/bin/python bench/learn.py
 	$(VENV)/bin/python bench/jetstream.py
 	$(VENV)/bin/python bench/report.py
