@@ -29,7 +29,12 @@ lint: setup
 	$(VENV)/bin/ruff check tigerblood tests bench
 	$(VENV)/bin/mypy
 
-test: lint
+# The tests also need the Spark extra (the feature parity test runs every feature on Spark).
+$(VENV)/.spark: $(VENV)/.installed
+	$(UV) sync --frozen --extra dev --extra spark --python $(PYTHON) --compile-bytecode
+	touch $@
+
+test: lint $(VENV)/.spark
 	$(VENV)/bin/pytest -n 2
 
 # Rebuild the shipped models from ../shared/data (default detector model, pitch classifier).

@@ -93,9 +93,8 @@ def partner_stats(turns: ir.Table) -> ir.Table:
     edges = outgoing.union(incoming)
     partners = edges.group_by(list(KEYS)).aggregate(distinct_partners=edges.partner.nunique())
     linked = replies.filter(has_items(replies.urls))
-    sent = linked.select(
-        *KEYS, partner=linked.parent_account_id, link=normalized_url(linked.urls.unnest())
-    )
+    unnested = linked.select(*KEYS, partner=linked.parent_account_id, raw=linked.urls.unnest())
+    sent = unnested.select(*KEYS, "partner", link=normalized_url(unnested.raw))
     per_link = sent.group_by([*KEYS, "link"]).aggregate(receivers=sent.partner.nunique())
     same = per_link.group_by(list(KEYS)).aggregate(
         same_link_across_partners=per_link.receivers.max()

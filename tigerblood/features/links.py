@@ -34,9 +34,9 @@ PLATFORM_WRAPPERS = frozenset({"t.co"})
 
 def url_stats(posts: ir.Table) -> ir.Table:
     """Per account: distinct links and the most repeated one with its count."""
-    exploded = posts.filter(has_items(posts.urls)).select(
-        *KEYS, "post_id", url=normalized_url(posts.urls.unnest())
-    )
+    # Unnest first, normalise after: Spark refuses a generator nested inside other functions.
+    raw = posts.filter(has_items(posts.urls)).select(*KEYS, "post_id", raw=posts.urls.unnest())
+    exploded = raw.select(*KEYS, "post_id", url=normalized_url(raw.raw))
     shorteners = sorted(shortener_domains() - PLATFORM_WRAPPERS)
     exploded = exploded.mutate(shortened=url_host(exploded.url).isin(shorteners).cast("int64"))
     links = exploded.group_by(list(KEYS)).aggregate(

@@ -1,0 +1,113 @@
+"""The feature expression gives the same table on Spark as on DuckDB (DESIGN §3.5).
+
+One Ibis expression, two engines: the demo's Cresci-2015 sample and a generated Bluesky scenario
+(follows, replies, conversations, campaigns) go through both, and every feature of every account
+must agree: exactly, but for floating-point sums taken in another order (:data:`SUM_ORDER`) and
+the decimal rounding of spans in days (:data:`DAY_SPANS`).
+
+Known gap: Spark's epoch seconds drop the fraction of a second (Ibis compiles ``epoch_seconds`` to
+``unix_timestamp``), so time spans and intervals of sub-second timestamps (Bluesky's) differ by up
+to a second there. Both engines are given whole-second times, as Twitter data has; the gap is
+documented in docs/features.md.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tigerblood.campaigns import find_campaigns
+from tigerblood.conversations import build_conversations
+from tigerblood.features.compute import compute_features
+from tigerblood.ingest.pipeline import ingest
+from tigerblood.store import Store
+from tigerblood.testing.scenarios import Sizes, generate
+
+if os.environ.get("CI") != "true":  # CI installs the spark extra: there the test must run
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+from pyspark.sql import SparkSession
+
+from tigerblood.features.spark import compute_features_spark
+
+SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cresci-2015-sample"
+
+SUM_ORDER = 1e-12
+"""Relative difference allowed in a float feature: sums and deviations added up in another order
+differ in the last digits."""
+
+DAY_SPANS = {"posts_per_day": 1e-7, "account_age_days": 1e-7}
+"""Features over spans in days: Spark divides by the day's length in decimal arithmetic and
+rounds to about ten significant digits (seen: 2e-8 relative)."""
+
+TIME_COLUMNS = {"posts": ["created_at"], "follows": ["created_at", "observed_at"]}
+TIME_COLUMNS |= {"accounts": ["created_at", "observed_at"]}
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("tigerblood-parity")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def judged_store(source: Path) -> Store:
+    """A store with what ``scan`` computes before its features."""
+    store = Store()
+    ingest([source], store)
+    for table, columns in TIME_COLUMNS.items():  # whole seconds: the known gap above
+        sets = ", ".join(f"{c} = date_trunc('second', {c})" for c in columns)
+        store.sql(f"UPDATE {table} SET {sets}")
+    build_conversations(store)
+    find_campaigns(store)
+    return store
+
+
+def same(column: str, left: object, right: object) -> bool:
+    if left == right or (left is None and right is None):
+        return True
+    if isinstance(left, float) and isinstance(right, float):
+        if math.isnan(left) and math.isnan(right):
+            return True
+        return math.isclose(left, right, rel_tol=DAY_SPANS.get(column, SUM_ORDER))
+    return False
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sizes = Sizes(genuine=12, link_reply_spam=2, follow_farming=2, pitch_conversation=2, campaign=5)
+    return generate(tmp_path_factory.mktemp("parity"), seed=11, sizes=sizes).events
+
+
+@pytest.mark.parametrize("source", ["sample", "scenario"])
+def test_spark_computes_every_feature_as_duckdb_does(
+    spark: SparkSession, scenario: Path, source: str
+) -> None:
+    store = judged_store(SAMPLE if source == "sample" else scenario)
+    duck = compute_features(store)
+    on_spark = compute_features_spark(spark, store)
+    assert on_spark.column_names == duck.column_names
+    by_key = {(r["platform"], r["account_id"]): r for r in on_spark.to_pylist()}
+    rows = duck.to_pylist()
+    assert len(by_key) == len(rows) > 10
+    differences = [
+        (row["account_id"], column, value, by_key[(row["platform"], row["account_id"])][column])
+        for row in rows
+        for column, value in row.items()
+        if not same(column, value, by_key[(row["platform"], row["account_id"])][column])
+    ]
+    assert differences == []
