@@ -21,7 +21,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import ibis
@@ -36,11 +38,13 @@ from tigerblood.ingest import entities
 from tigerblood.ingest.entity_sql import read_ascii_words
 from tigerblood.ingest.entity_words import _cut
 
+T = TypeVar("T")
 
-def timed(label: str, work: object) -> tuple[float, object]:
+
+def timed(label: str, work: Callable[[], T]) -> tuple[float, T]:
     """Seconds of ``work()`` and its result, printed as one line."""
     start = time.perf_counter()
-    result = work()  # type: ignore[operator]
+    result = work()
     seconds = time.perf_counter() - start
     print(f"  {label:58s} {seconds:7.2f} s")
     return seconds, result
@@ -54,9 +58,9 @@ def main() -> None:
     posts = f"read_parquet('{DATA}/posts.parquet')"
     texts = con.sql(f"SELECT text FROM {posts}").to_arrow_table().column("text")
     cut_s, cut = timed("1. cut 2.8 M texts into entity words (DuckDB)", lambda: _cut(con, texts))
-    words = pc.unique(cut.column("words").combine_chunks().flatten())  # type: ignore[union-attr]
+    words = pc.unique(cut.column("words").combine_chunks().flatten())
     sql_s, by_sql = timed("2. read distinct words in DuckDB", lambda: read_ascii_words(con, words))
-    left = pc.or_kleene(pc.is_null(by_sql["mentions"]), pc.is_null(by_sql["urls"]))  # type: ignore[index]
+    left = pc.or_kleene(pc.is_null(by_sql["mentions"]), pc.is_null(by_sql["urls"]))
     link_words = [w for w in words.filter(left).to_pylist() if "." in w]
     cores = os.cpu_count() or 1
     cpu_s, _ = timed(

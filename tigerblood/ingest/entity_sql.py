@@ -61,10 +61,11 @@ def patterns_current() -> bool:
     ) and (HASHTAG_REGEX.pattern, HASHTAG_REGEX.flags) == _TRANSLATED["hashtag"]
 
 
+_NOT_LISTS = f"list_filter(regexp_extract_all(w, $${MENTION}$$), lambda m: NOT contains(m, '/'))"
+"""The word's mention matches (``@`` and the name) that are not list references."""
+
 _COLUMNS = f"""
-    CASE WHEN ascii THEN list_transform(
-        list_filter(regexp_extract_all(w, $${MENTION}$$), lambda m: NOT contains(m, '/')),
-        lambda m: m[2:]) END AS mentions,
+    CASE WHEN ascii THEN list_transform({_NOT_LISTS}, lambda m: m[2:]) END AS mentions,
     CASE WHEN ascii THEN regexp_extract_all(w, $${HASHTAG}$$, 3) END AS hashtags,
     CASE
         WHEN NOT ascii THEN NULL
@@ -139,8 +140,7 @@ def first_mentions(con: duckdb.DuckDBPyConnection, words: pa.Array) -> list[str 
     con.register("_lead_words", pa.table({"w": words}))
     try:
         found = con.sql(
-            f"SELECT strlen(w) = length(w) AS ascii, list_filter(regexp_extract_all(w, "
-            f"$${MENTION}$$), lambda m: NOT contains(m, '/'))[1][2:] AS handle FROM _lead_words"
+            f"SELECT strlen(w) = length(w) AS ascii, {_NOT_LISTS}[1][2:] AS handle FROM _lead_words"
         ).to_arrow_table()
     finally:
         con.unregister("_lead_words")
