@@ -7,15 +7,17 @@ import doctest
 import io
 import os
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
-from tigerblood.pitch import classifier, cli_support, cues, evaluate, text, train
+from tigerblood.pitch import classifier, cli_support, cues, evaluate, lexicon, text, train
 from tigerblood.pitch.classifier import DEFAULT_MODEL_PATH, PitchClassifier, score_texts
 from tigerblood.pitch.cli_support import PitchInputError, run_pitch
-from tigerblood.pitch.dataset import load_videos
+from tigerblood.pitch.dataset import Video, load_videos
 from tigerblood.pitch.text import find_urls, normalize_text
 
 SHARED = Path(__file__).parents[1] / ".." / "shared" / "data"
@@ -117,16 +119,59 @@ def test_when_word_only_starts_like_a_cue_then_not_matched() -> None:
 
 def test_lexicon_has_every_language_in_every_family_and_no_duplicates() -> None:
     for family in cues.FAMILIES:
-        langs = {cue.lang for cue in cues.CUES if cue.family == family}
+        langs = {cue.lang for cue in cues.CORE_CUES if cue.family == family}
         assert langs == {"en", "fr", "es", "it"}, family
+    assert {cue.lang for cue in cues.CANDIDATE_CUES} == {"en"}
+    assert set(lexicon.CANDIDATES) <= set(cues.FAMILIES)
     needles = Counter((cue.family, cue.lang, cue.needle) for cue in cues.CUES)
     assert [key for key, count in needles.items() if count > 1] == []
+    assert len(set(cues.CANDIDATE_KEYS)) == len(cues.CANDIDATE_KEYS)
+    assert not {k.removeprefix(cues.CTA_PREFIX) for k in cues.CANDIDATE_KEYS} & cues.CTA_VERBS
+
+
+def test_when_candidate_is_not_kept_then_it_fires_nothing() -> None:
+    text = "Watch this free video, thumbs up if you agree"
+    assert cues.explain(text, kept=()) == []
+    assert cues.explain(text, kept=None) == ["free", "thumbs up if"]
+    assert cues.explain(text, kept=("offer_money:free",)) == ["free"]
+    assert cues.starts_with_cta(text, kept=("cta:watch",))
+    assert not cues.starts_with_cta(text, kept=())
+    none_kept = cues.CueFeatures(min_precision=None).fit([text] * 3, [1] * 3)
+    all_kept = cues.CueFeatures(min_precision=0.0).fit([text] * 3, [1] * 3)
+    assert none_kept.kept == () and none_kept.transform([text]).sum() == 0 + sum(
+        cues.shape(text).values()
+    )
+    assert set(all_kept.kept) == {"offer_money:free", "engagement_ask:thumbs up if", "cta:watch"}
+    assert all_kept.transform([text]).sum() > none_kept.transform([text]).sum()
+    plain = cues.CueFeatures(lexicon=False).fit([text], [1])
+    assert list(plain.get_feature_names_out()) == list(cues.SHAPE_NAMES)
+    assert plain.transform([text]).shape == (1, len(cues.SHAPE_NAMES))
+
+
+def test_candidates_are_kept_by_support_and_precision_on_the_given_texts_only() -> None:
+    texts = ["free money now", "free gift", "free stuff", "buy it", "buy my", "buy now"]
+    texts += ["free song", "buy it again", "buy this song", "nice"]
+    labels = [1, 1, 1, 1, 1, 1, 0, 0, 0, 0]
+    stats = cues.candidate_stats(texts, labels)
+    # free: 3 of 6 pitches, 1 of 4 others -> balanced precision 0.5 / (0.5 + 0.25)
+    assert stats["offer_money:free"]["precision"] == pytest.approx(2 / 3)
+    assert stats["cta:buy"] == {"pitch_hits": 3, "other_hits": 2, "precision": 0.5}
+    assert cues.select_candidates(texts, labels, 0.6) == ("offer_money:free",)
+    assert set(cues.select_candidates(texts, labels, 0.5)) == {
+        "offer_money:free",
+        "offer_money:buy",
+        "cta:buy",
+    }
+    assert cues.select_candidates(texts, labels, 0.7) == ()
+    assert cues.select_candidates(texts[:2], labels[:2], 0.5) == ()  # below MIN_SUPPORT
 
 
 def test_shipped_model_loads_scores_and_stays_small() -> None:
     assert DEFAULT_MODEL_PATH.stat().st_size < 5 * 1024 * 1024
     clf = PitchClassifier.load(DEFAULT_MODEL_PATH)
     assert clf.meta["videos"] == ["Psy", "KatyPerry", "LMFAO", "Eminem"]
+    assert list(clf.kept_cues or ()) == clf.meta["kept_cues"]
+    assert set(clf.meta["kept_cues"]) <= set(cues.CANDIDATE_KEYS)
     scores = clf.predict_proba(["subscribe to my channel http://x.co", "what a song"])
     assert scores.shape == (2,)
     assert scores.min() >= 0.0 and scores.max() <= 1.0
@@ -242,11 +287,66 @@ def test_evaluate_and_train_entry_points_run_on_a_tiny_collection(
     assert evaluate.main(["--json", "--data", str(data)]) == 0
     report = orjson.loads(capsys.readouterr().out)
     assert [r["test_video"] for r in report["rotations"]] == ["A", "B", "C"]
-    assert set(report["mean_ours"]) == {"f1", "precision", "recall"}
+    for model in evaluate.MODELS:
+        assert set(report[f"mean_{model}"]) == {"f1", "precision", "recall", "auc"}
+    first = report["rotations"][0]
+    assert first["text_only"]["kept_cues"] == [] and first["text_only"]["min_precision"] is None
+    assert first["lexicon"]["threshold"] in classifier.THRESHOLD_GRID
     out = tmp_path / "m.joblib"
     assert train.main(["--data", str(data), "--out", str(out)]) == 0
     assert PitchClassifier.load(out).meta["videos"] == ["A", "B", "C"]
     assert evaluate.main(["--data", str(tmp_path / "none")]) == 2
+
+
+def _flip(video: Video) -> Video:
+    return Video(
+        video.name,
+        video.ids,
+        tuple(t + " subscribe free" for t in video.texts),
+        tuple(1 - label for label in video.labels),
+    )
+
+
+def test_per_rotation_choices_never_read_the_held_out_video(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    videos = load_videos(_tiny_collection(tmp_path))
+    held_texts = set(videos[2].texts) | set(_flip(videos[2]).texts)
+    seen: list[str] = []
+    select_candidates = cues.select_candidates
+
+    def spy(texts: Sequence[str], labels: Sequence[int], *args: Any, **kw: Any) -> tuple[str, ...]:
+        seen.extend(texts)
+        return select_candidates(texts, labels, *args, **kw)
+
+    monkeypatch.setattr(cues, "select_candidates", spy)
+    plain = evaluate.run_rotation(videos, 2)
+    flipped = evaluate.run_rotation([*videos[:2], _flip(videos[2])], 2)
+    assert seen and not {normalize_text(t) for t in held_texts} & set(seen)
+    for name in ("text_only", "lexicon"):
+        a, b = getattr(plain, name), getattr(flipped, name)
+        assert (a.c, a.min_precision, a.threshold, a.kept_cues) == (
+            b.c,
+            b.min_precision,
+            b.threshold,
+            b.kept_cues,
+        )
+        assert a.inner_f1 == b.inner_f1 and a.inner_f1_by_threshold == b.inner_f1_by_threshold
+    assert plain.lexicon.scores != flipped.lexicon.scores  # the flip did reach the test scores
+
+
+def test_settings_are_chosen_on_the_given_groups_and_the_threshold_is_folded_in() -> None:
+    texts = ["check out my channel", "subscribe pls", "free cash here", "great song", "so good"]
+    texts = [f"{t} {g}" for g in "abc" for t in texts]
+    labels = [1, 1, 1, 0, 0] * 3
+    groups = [g for g in "abc" for _ in range(5)]
+    settings = classifier.select_settings(texts, labels, groups)
+    assert settings.c in classifier.C_GRID
+    assert settings.min_precision in classifier.MIN_PRECISION_GRID
+    assert len(settings.inner_f1) == len(classifier.C_GRID) * len(classifier.MIN_PRECISION_GRID)
+    raw = PitchClassifier(C=1.0, threshold=0.5).fit(texts, labels).predict_proba(texts)
+    cut = PitchClassifier(C=1.0, threshold=0.7).fit(texts, labels).predict_proba(texts)
+    assert list(cut >= 0.5) == list(raw >= 0.7)
 
 
 @pytest.mark.parametrize("module", [text, cues, classifier, cli_support])
@@ -258,8 +358,9 @@ def test_docstring_examples_run(module: object) -> None:
 @pytest.mark.shared_data
 def test_when_one_video_is_held_out_then_ours_beats_the_char_ngram_baseline() -> None:
     videos = load_videos(_shared_data_or_skip())
-    # Eminem: the rotation where the baseline comes closest. C is the a-priori default, so the
-    # test video plays no part in any choice; both models see the same three training videos.
+    # Eminem: the rotation where the baseline comes closest. The settings are the a-priori
+    # defaults and the data-checked cues are kept on the three training videos, so the test video
+    # plays no part in any choice; every model sees the same three training videos.
     rotation = evaluate.run_rotation(videos, [v.name for v in videos].index("Eminem"), False)
     assert rotation.n_test == 448
-    assert rotation.ours.f1 >= rotation.baseline.f1
+    assert rotation.lexicon.scores.f1 >= rotation.baseline.f1

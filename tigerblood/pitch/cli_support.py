@@ -207,12 +207,13 @@ def _score_batch(
             texts.append(text)
         records.append(record)
     scores = iter(clf.predict_proba(texts)) if texts else iter(())
+    kept = clf.kept_cues or ()  # list only the data-checked cues this model reads
     plain = iter(texts)
     for record in records:
         if "error" not in record:
             score = float(next(scores))
             record["pitch_score"] = round(score, 4)
             record["is_pitch"] = score >= threshold
-            record["cues"] = explain(normalize_text(next(plain)))
+            record["cues"] = explain(normalize_text(next(plain)), kept=kept)
         out.write(orjson.dumps(record).decode() + "\n")
     return sum("error" in record for record in records)

@@ -2,10 +2,12 @@
 
 ``python -m tigerblood.pitch.train --out tigerblood/data/pitch_model.joblib``
 
-Same recipe as one rotation of :mod:`tigerblood.pitch.evaluate`, on all four videos: ``C`` by
-leave-one-video-out F1, then one fit on everything. Reproducible: the solver is deterministic,
-nothing random is drawn, and the saved file carries no timestamp, so two runs give the same bytes
-(with the same library versions, recorded in the file).
+Same recipe as one rotation of :mod:`tigerblood.pitch.evaluate` ("with lexicon"), on all four
+videos: ``C``, the precision a data-checked cue must show and the decision threshold by
+leave-one-video-out F1 (:func:`~tigerblood.pitch.classifier.select_settings`), then one fit on
+everything, which keeps the data-checked cues that pass on all four videos. Reproducible: the
+solver is deterministic, nothing random is drawn, and the saved file carries no timestamp, so two
+runs give the same bytes (with the same library versions, recorded in the file).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tigerblood.pitch.classifier import DEFAULT_MODEL_PATH, PitchClassifier, select_c
+from tigerblood.pitch.classifier import DEFAULT_MODEL_PATH, PitchClassifier, fit_recipe
 from tigerblood.pitch.cues import FAMILIES
 from tigerblood.pitch.dataset import DEFAULT_DATA_DIR, load_videos
 
@@ -26,21 +28,24 @@ SOURCE = (
 
 
 def train_default(data_dir: Path = DEFAULT_DATA_DIR) -> PitchClassifier:
-    """Fit the default model on every video in ``data_dir``, with ``C`` chosen across videos."""
+    """Fit the default model on every video in ``data_dir``, its settings chosen across videos."""
     videos = load_videos(data_dir)
     texts = [text for video in videos for text in video.texts]
     labels = [label for video in videos for label in video.labels]
     groups = [video.name for video in videos for _ in video.texts]
-    c, inner = select_c(texts, labels, groups)
-    clf = PitchClassifier(C=c).fit(texts, labels)
+    clf, settings = fit_recipe(texts, labels, groups)
     clf.meta = {
         "source": SOURCE,
         "videos": [video.name for video in videos],
         "n_comments": len(texts),
         "n_spam": int(sum(labels)),
-        "C": c,
-        "leave_one_video_out_f1_by_c": {str(k): round(v, 4) for k, v in inner.items()},
+        "C": settings.c,
+        "min_precision": settings.min_precision,
+        "threshold": settings.threshold,
+        "leave_one_video_out_f1": settings.inner_f1,
+        "leave_one_video_out_f1_by_threshold": settings.inner_f1_by_threshold,
         "cue_families": list(FAMILIES),
+        "kept_cues": list(clf.kept_cues or ()),
     }
     return clf
 
@@ -58,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     path = clf.save(args.out)
     size_kb = path.stat().st_size / 1024
+    mp = clf.params["min_precision"]
     sys.stdout.write(f"wrote {path} ({size_kb:.0f} KiB, C={clf.params['C']:g}, ")
+    sys.stdout.write(f"min_precision={mp}, threshold={clf.params['threshold']:g}, ")
+    sys.stdout.write(f"{len(clf.kept_cues or ())} data-checked cues kept, ")
     sys.stdout.write(f"{clf.meta['n_comments']} comments from {len(clf.meta['videos'])} videos)\n")
     return 0
 
