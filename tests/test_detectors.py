@@ -12,7 +12,9 @@ import pytest
 from tigerblood.detectors.automation import AutomationDetector
 from tigerblood.detectors.base import Detector
 from tigerblood.detectors.follow_farming import FollowFarmingDetector
+from tigerblood.detectors.follow_harvesting import FollowHarvestingDetector
 from tigerblood.detectors.link_reply_spam import LinkReplySpamDetector
+from tigerblood.detectors.promotional_broadcast import PromotionalBroadcastDetector
 from tigerblood.detectors.registry import build_detectors, detector_classes, load_config
 
 GENUINE: dict[str, Any] = {
@@ -38,6 +40,7 @@ GENUINE: dict[str, Any] = {
     "followers_count": 800,
     "following_count": 400,
     "followers_per_following": 2.0,
+    "counts_declared": True,
     "duplicate_text_share": 0.01,
     "mention_share": 0.5,
     "hashtag_share": 0.1,
@@ -208,6 +211,144 @@ def test_automation_cases(case: str, changes: dict, expected: bool) -> None:
     assert fires(AutomationDetector(), **changes) is expected
 
 
+def follow(following: int, followers: int, **more: Any) -> dict[str, Any]:
+    """A row's follow counts, with the ratio the graph features would compute."""
+    return {
+        "following_count": following,
+        "followers_count": followers,
+        "followers_per_following": followers / max(following, 1),
+        **more,
+    }
+
+
+FOLLOW_HARVEST_CASES = [
+    ("genuine account", {}, False),
+    ("following 4000 with 50 followers, posting a lot", follow(4000, 50), True),
+    ("following 2500 with 30 followers and no posts", follow(2500, 30, posts_count=0), True),
+    ("following 1000 with 100 followers: at both thresholds", follow(1000, 100), True),
+    ("Instagram user following 800 with 40 followers", follow(800, 40), False),
+    (
+        "Bluesky newcomer after starter packs: 450 followed, 3 followers, no posts",
+        follow(450, 3, posts_count=0, observed_posts=0),
+        False,
+    ),
+    ("follows 3000 and 900 follow it", follow(3000, 900), False),
+    (
+        "bought follower: 300 followed, 11 back, 22 posts (follow_farming, not this)",
+        follow(300, 11, posts_count=22),
+        False,
+    ),
+    (
+        "counts from observed follow edges only: a lower bound",
+        follow(4000, 10, counts_declared=False),
+        False,
+    ),
+    ("whether counts were declared is unknown", follow(4000, 10, counts_declared=None), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "changes", "expected"), FOLLOW_HARVEST_CASES, ids=[c[0] for c in FOLLOW_HARVEST_CASES]
+)
+def test_follow_harvesting_cases(case: str, changes: dict, expected: bool) -> None:
+    assert fires(FollowHarvestingDetector(), **changes) is expected
+
+
+def test_when_following_4210_with_96_followers_then_follow_harvesting_says_so_in_numbers() -> None:
+    [finding] = FollowHarvestingDetector().detect(rows(**follow(4210, 96)))
+    assert finding.summary == "follows 4,210 accounts; 96 follow it (0.02 per followed)"
+    assert finding.evidence["following_count"] == 4210
+    assert finding.evidence["followers_count"] == 96
+    assert finding.evidence["signals_met"] == [
+        "counts_declared",
+        "following_count",
+        "followers_per_following",
+    ]
+
+
+def test_when_followed_back_by_almost_none_then_follow_harvesting_is_surer() -> None:
+    [some] = FollowHarvestingDetector().detect(rows(**follow(2000, 150)))
+    [none] = FollowHarvestingDetector().detect(rows(**follow(2000, 10)))
+    assert 0.5 <= some.score < none.score == 1.0
+
+
+BROADCASTER = {
+    "observed_posts": 120,
+    "link_share": 0.9,
+    "reply_share": 0.0,
+    "mention_share": 0.05,
+    "top_url": "shop.example/deal",
+    "top_url_share": 0.6,
+    "top_url_repeat_count": 72,
+    "distinct_urls": 9,
+    "duplicate_text_share": 0.05,
+}
+
+PROMO_BROADCAST_CASES = [
+    ("genuine account", {}, False),
+    ("pushes one link in most posts and never replies", BROADCASTER, True),
+    (
+        "the same pitch text again with different links",
+        {
+            **BROADCASTER,
+            "top_url_share": 0.02,
+            "top_url_repeat_count": 2,
+            "duplicate_text_share": 0.7,
+        },
+        True,
+    ),
+    (
+        "news sharer: links all day, all different, never replies",
+        {
+            **BROADCASTER,
+            "top_url_share": 0.01,
+            "top_url_repeat_count": 1,
+            "duplicate_text_share": 0.0,
+        },
+        False,
+    ),
+    (
+        "brand that pushes its link but answers its customers",
+        {**BROADCASTER, "reply_share": 0.3, "mention_share": 0.6},
+        False,
+    ),
+    (
+        "pushes its link, no replies, but mentions people in most posts",
+        {**BROADCASTER, "mention_share": 0.7},
+        False,
+    ),
+    ("too few posts to judge", {**BROADCASTER, "observed_posts": 10}, False),
+    (
+        "repeats one text but rarely links (automation, not this)",
+        {**BROADCASTER, "link_share": 0.1, "top_url_share": 0.05, "duplicate_text_share": 0.8},
+        False,
+    ),
+    (
+        "texts unknown: the repeated link still shows",
+        {**BROADCASTER, "duplicate_text_share": None},
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "changes", "expected"),
+    PROMO_BROADCAST_CASES,
+    ids=[c[0] for c in PROMO_BROADCAST_CASES],
+)
+def test_promotional_broadcast_cases(case: str, changes: dict, expected: bool) -> None:
+    assert fires(PromotionalBroadcastDetector(), **changes) is expected
+
+
+def test_when_one_link_is_pushed_without_conversation_then_the_summary_names_it() -> None:
+    [finding] = PromotionalBroadcastDetector().detect(rows(**BROADCASTER))
+    assert finding.summary == (
+        "90% of its 120 posts carry a link; 0% are replies; 5% address anyone; "
+        "72 (60%) carry the same link shop.example/deal"
+    )
+    assert finding.evidence["top_url"] == "shop.example/deal"
+
+
 def test_a_finding_quotes_the_accounts_own_numbers() -> None:
     [finding] = FollowFarmingDetector().detect(
         rows(
@@ -245,6 +386,8 @@ CASE_TABLES = {
     "link_reply_spam": LINK_REPLY_CASES,
     "follow_farming": FOLLOW_FARM_CASES,
     "automation": AUTOMATION_CASES,
+    "follow_harvesting": FOLLOW_HARVEST_CASES,
+    "promotional_broadcast": PROMO_BROADCAST_CASES,
 }
 
 

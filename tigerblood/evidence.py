@@ -43,12 +43,13 @@ def _grouped(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
 
 
 def link_posts(store: Store) -> dict[tuple[str, str], list[dict]]:
-    """Per account, its latest replies that carry a link (falling back to any post with a link)."""
+    """Per account, its latest replies that carry a link or a contact (falling back to any post
+    with one), each with its ``urls`` and ``contacts``."""
     rows = store.arrow(f"""
-        SELECT p.platform, p.account_id, p.post_id, p.created_at, p.text, p.urls,
+        SELECT p.platform, p.account_id, p.post_id, p.created_at, p.text, p.urls, p.contacts,
                p.reply_to_account_id AS reply_to
         FROM posts p JOIN _evidence_accounts USING (platform, account_id)
-        WHERE len(coalesce(p.urls, [])) > 0
+        WHERE len(coalesce(p.urls, [])) > 0 OR len(coalesce(p.contacts, [])) > 0
         QUALIFY row_number() OVER (PARTITION BY p.platform, p.account_id
             ORDER BY (p.reply_to_account_id IS NOT NULL OR p.reply_to_post_id IS NOT NULL) DESC,
                      p.created_at DESC, p.post_id) <= {EXAMPLES}
@@ -90,6 +91,8 @@ KINDS = {
     "coordinated_campaign": ("campaigns", campaign_evidence),
     "link_reply_spam": ("posts", link_posts),
     "follow_farming": ("latest_posts", latest_posts),
+    "follow_harvesting": ("latest_posts", latest_posts),
+    "promotional_broadcast": ("posts", link_posts),
     "automation": ("repeated_texts", repeated_texts),
 }
 

@@ -64,3 +64,5 @@ def render_verdict(verdict: dict[str, Any], console: Console) -> None:
                     )
                     if item.get("urls"):
                         console.print(f"      links: {escape(' '.join(item['urls']))}")
+                    if item.get("contacts"):
+                        console.print(f"      contacts: {escape(' '.join(item['contacts']))}")

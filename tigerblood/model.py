@@ -52,8 +52,14 @@ POSTS = pa.schema(
         ("mentions", STRING_LIST),
         ("hashtags", STRING_LIST),
         ("client", pa.string()),
+        ("contacts", STRING_LIST),
     ]
 )
+"""``contacts`` holds the off-platform contacts the text names (``tel:+1…``, ``whatsapp:+…``,
+``telegram:@name``, ``mailto:…``, ``wallet:btc:…``, ``dm:request``; see
+:mod:`tigerblood.ingest.contacts`): the promoted item of a post that carries no link. Ingest fills
+it from the text for every source. It is the last column so that a store written before it
+existed gains it with one ``ALTER TABLE`` and keeps loading by position."""
 
 FOLLOWS = pa.schema(
     [

@@ -44,6 +44,24 @@ class Store:
         for name, schema in model.SCHEMAS.items():
             cols = ", ".join(f'"{f.name}" {duck_type(f.type)}' for f in schema)
             self.sql(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+            self._add_missing_columns(name, schema)
+
+    def _add_missing_columns(self, name: str, schema: pa.Schema) -> None:
+        """Bring a table written by an older version up to the model (``posts.contacts`` came
+        later): columns are only ever added at the end, so loads by position still line up,
+        and the rows already stored read null there."""
+        have = {
+            row[0]
+            for row in self.sql(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_catalog = current_database() AND table_schema = current_schema() "
+                "AND table_name = ?",
+                [name],
+            )
+        }
+        for f in schema:
+            if f.name not in have:
+                self.sql(f'ALTER TABLE {name} ADD COLUMN "{f.name}" {duck_type(f.type)}')
 
     def load(self, table: str, data: pa.Table) -> int:
         """Insert rows whose key is not stored yet; returns the rows offered.

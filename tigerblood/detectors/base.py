@@ -50,7 +50,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Signal:
-    """A feature compared with a named threshold; ``phrase`` is formatted with the row's values."""
+    """A feature compared with a named threshold; ``phrase`` is formatted with the row's values
+    (an empty phrase keeps a met signal out of the summary: a gate, or a grade of confidence)."""
 
     feature: str
     op: str
@@ -94,6 +95,7 @@ class RuleDetector(Detector):
         """Score one feature row: met weight over judged weight; a failed required signal is 0."""
         met: list[Signal] = []
         judged = 0.0
+        thresholds = self.thresholds_for(row)
         for signal in self.SIGNALS:
             value = row.get(signal.feature)
             if not _known(value):
@@ -101,13 +103,28 @@ class RuleDetector(Detector):
                     return 0.0, []
                 continue
             judged += signal.weight
-            if _OPS[signal.op](value, self.thresholds[signal.threshold]):
+            if _OPS[signal.op](value, thresholds[signal.threshold]):
                 met.append(signal)
             elif signal.required:
                 return 0.0, []
         if judged == 0:
             return 0.0, []
         return sum(s.weight for s in met) / judged, met
+
+    def thresholds_for(self, row: Mapping[str, Any]) -> Mapping[str, float]:
+        """The thresholds one row is judged by: the class's, unless a detector's norms differ
+        by platform (:mod:`tigerblood.detectors.norms`)."""
+        return self.thresholds
+
+    def context_evidence(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Evidence about how the row was judged (a platform's reference population), beside
+        the row's own values; none here."""
+        return {}
+
+    def phrase_values(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Extra words the phrases may quote besides the row's values and thresholds (none
+        here; a detector overrides this to word a finding after what the row holds)."""
+        return {}
 
     def detect(self, features: pa.Table) -> list[Finding]:
         """Judge every row; rows at or above ``min_score`` become findings."""
@@ -118,10 +135,16 @@ class RuleDetector(Detector):
             score, met = self.judge(row)
             if score < self.thresholds["min_score"] or not met:
                 continue
-            values = {**row, **{f"t_{k}": v for k, v in self.thresholds.items()}}
-            summary = "; ".join(s.phrase.format(**values) for s in met)
+            values = {
+                **row,
+                **{f"t_{k}": v for k, v in self.thresholds_for(row).items()},
+                **self.phrase_values(row),
+            }
+            # A gate (a signal with an empty phrase) decides without adding words to the summary.
+            summary = "; ".join(s.phrase.format(**values) for s in met if s.phrase)
             evidence = {k: _plain(row.get(k)) for k in self.EVIDENCE}
-            evidence["signals_met"] = [s.feature for s in met]
+            evidence["signals_met"] = list(dict.fromkeys(s.feature for s in met))
+            evidence.update(self.context_evidence(row))
             findings.append(
                 Finding(
                     row["platform"],

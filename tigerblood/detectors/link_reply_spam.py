@@ -1,9 +1,14 @@
-"""Link-reply spam: replies that carry a link, to people who don't follow back, the same link."""
+"""Link-reply spam: replies that carry a link, to people who don't follow back, the same link.
+
+The link may be a contact instead (a phone number, a WhatsApp or Telegram handle, an e-mail
+address, a wallet, "DM me": ``posts.contacts``): the link features count both, and the finding
+names what was repeated ("the same contact whatsapp:+44… 40 times").
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tigerblood.detectors.base import RuleDetector, Signal
 
@@ -13,12 +18,14 @@ class LinkReplySpamDetector(RuleDetector):
 
     The field report's first pattern: strangers reply with a link, do not follow you, have no
     followers, and hundreds of posts carry the same link. Replying with links is required;
-    the other signals raise confidence.
+    the other signals raise confidence. A contact counts as a link (see the module docstring).
     """
 
     name = "link_reply_spam"
     pattern = "link_reply_spam"
-    description = "replies carrying a link, to non-followers, from a no-audience account"
+    description = (
+        "replies carrying a link or contact, to non-followers, from a no-audience account"
+    )
     THRESHOLDS: ClassVar[Mapping[str, float]] = {
         "min_score": 0.6,
         "min_reply_share": 0.3,
@@ -38,7 +45,7 @@ class LinkReplySpamDetector(RuleDetector):
             ">=",
             "min_replies_with_link",
             0.0,
-            "{replies_with_link_count} replies carry a link",
+            "{replies_with_link_count} replies carry {carried}",
             required=True,
         ),
         Signal(
@@ -46,7 +53,7 @@ class LinkReplySpamDetector(RuleDetector):
             ">=",
             "min_replies_with_link_share",
             2.0,
-            "{replies_with_link_share:.0%} of its replies carry a link",
+            "{replies_with_link_share:.0%} of its replies carry {carried}",
             required=True,
         ),
         Signal(
@@ -62,14 +69,14 @@ class LinkReplySpamDetector(RuleDetector):
             ">=",
             "min_top_url_share",
             1.5,
-            "{top_url_repeat_count} posts ({top_url_share:.0%}) carry the same link {top_url}",
+            "{top_url_repeat_count} posts ({top_url_share:.0%}) carry the same {item} {top_url}",
         ),
         Signal(
             "top_url_repeat_count",
             ">=",
             "min_top_url_repeat",
             0.5,
-            "the same link {top_url_repeat_count} times",
+            "the same {item} {top_url_repeat_count} times",
         ),
         Signal(
             "reply_to_non_followers_share",
@@ -91,3 +98,29 @@ class LinkReplySpamDetector(RuleDetector):
         "distinct_urls",
         "reply_to_non_followers_share",
     )
+
+    def phrase_values(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``item``: "contact" when the repeated item is a contact, else "link"; ``carried``:
+        what the replies were counted for ("a link", or "a link or contact" once contacts are
+        what is repeated, as the count holds both)."""
+        contact = is_contact(row.get("top_url"))
+        return {
+            "item": "contact" if contact else "link",
+            "carried": "a link or contact" if contact else "a link",
+        }
+
+
+def is_contact(item: object) -> bool:
+    """A promoted item that is a contact (``tel:+1…``, ``mailto:…``), not a normalised link.
+
+    >>> is_contact("tel:+17657343839"), is_contact("bit.ly/x"), is_contact(None)
+    (True, False, False)
+    """
+    return isinstance(item, str) and item.split(":", 1)[0] in CONTACT_SCHEMES
+
+
+CONTACT_SCHEMES = frozenset(
+    {"tel", "whatsapp", "telegram", "signal", "discord", "mailto", "wallet", "dm"}
+)
+"""The first part of every contact string (:mod:`tigerblood.ingest.contacts`); a normalised
+link has no scheme, so it never starts with one of these followed by a colon."""

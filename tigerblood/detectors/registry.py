@@ -5,6 +5,7 @@ the package is installed.
 
 from __future__ import annotations
 
+import inspect
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -13,10 +14,15 @@ from typing import Any
 import yaml
 
 from tigerblood.detectors.base import Detector
+from tigerblood.detectors.norms import Norms
 
 BUILTIN = {
     "link_reply_spam": "tigerblood.detectors.link_reply_spam:LinkReplySpamDetector",
     "follow_farming": "tigerblood.detectors.follow_farming:FollowFarmingDetector",
+    "follow_harvesting": "tigerblood.detectors.follow_harvesting:FollowHarvestingDetector",
+    "promotional_broadcast": (
+        "tigerblood.detectors.promotional_broadcast:PromotionalBroadcastDetector"
+    ),
     "automation": "tigerblood.detectors.automation:AutomationDetector",
     "pitch_conversation": "tigerblood.detectors.pitch_conversation:PitchConversationDetector",
     "coordinated_campaign": "tigerblood.detectors.coordinated_campaign:CoordinatedCampaignDetector",
@@ -51,7 +57,16 @@ def load_config(path: Path | None) -> dict[str, dict[str, float]]:
     return {name: dict(values or {}) for name, values in detectors.items()}
 
 
-def build_detectors(config: dict[str, dict[str, float]] | None = None) -> list[Detector]:
-    """One instance of every registered detector, with overrides from ``config`` applied."""
+def build_detectors(
+    config: dict[str, dict[str, float]] | None = None, norms: Norms | None = None
+) -> list[Detector]:
+    """One instance of every registered detector, with overrides from ``config`` applied;
+    detectors whose thresholds follow platform norms get ``norms`` (default: the shipped ones)."""
     config = config or {}
-    return [cls(**config.get(name, {})) for name, cls in detector_classes().items()]
+    out = []
+    for name, cls in detector_classes().items():
+        if norms is not None and "norms" in inspect.signature(cls.__init__).parameters:
+            out.append(cls(norms=norms, **config.get(name, {})))  # type: ignore[arg-type]
+        else:
+            out.append(cls(**config.get(name, {})))
+    return out

@@ -27,9 +27,12 @@ PROFILE = ("handle", "display_name", "created_at", "observed_at", "posts_count")
 def tables_of(store: Store) -> ModelTables:
     """The store's model tables as Ibis tables on its own DuckDB connection."""
     backend = ibis.duckdb.from_connection(store.con)
+    posts = backend.table("posts")
+    if "contacts" not in posts.columns:  # a store opened read-only from before contacts
+        posts = posts.mutate(contacts=ibis.null("array<string>"))
     return ModelTables(
         accounts=backend.table("accounts"),
-        posts=backend.table("posts"),
+        posts=posts,
         follows=backend.table("follows"),
     )
 

@@ -1,4 +1,12 @@
-"""Links: how often an account posts them, in replies, and whether it is the same link again."""
+"""Links: how often an account posts them, in replies, and whether it is the same link again.
+
+The promoted thing is not always a link: a phone number, a WhatsApp or Telegram contact, an
+e-mail address, a wallet or "DM me" (``posts.contacts``, read at ingest by
+:mod:`tigerblood.ingest.contacts`) is the same pattern. So every feature here about *what is
+promoted* counts links and contacts alike, each contact as one more item beside the post's links;
+only ``shortened_link_share`` is about links alone. Contacts are stored already normalised, so
+they are compared as they are (``normalized_url`` is for links).
+"""
 
 from __future__ import annotations
 
@@ -17,13 +25,13 @@ from tigerblood.features.base import (
 from tigerblood.ingest.entities import shortener_domains
 
 FEATURES = {
-    "link_share": "share of observed posts carrying at least one link",
-    "replies_with_link_share": "share of the account's replies that carry a link",
-    "replies_with_link_count": "replies of the account that carry a link",
-    "distinct_urls": "different links (normalized) across the account's posts",
-    "top_url": "the link the account posts most often (normalized)",
-    "top_url_repeat_count": "posts carrying the account's most repeated link",
-    "top_url_share": "share of observed posts carrying the most repeated link",
+    "link_share": "share of observed posts carrying at least one link or contact",
+    "replies_with_link_share": "share of the account's replies that carry a link or contact",
+    "replies_with_link_count": "replies of the account that carry a link or contact",
+    "distinct_urls": "different links (normalized) and contacts across the account's posts",
+    "top_url": "the link or contact the account posts most often (normalized)",
+    "top_url_repeat_count": "posts carrying the account's most repeated link or contact",
+    "top_url_share": "share of observed posts carrying the most repeated link or contact",
     "shortened_link_share": "share of the account's links that go through a link shortener "
     "(t.co, which wraps every Twitter link, is not counted)",
 }
@@ -32,8 +40,14 @@ PLATFORM_WRAPPERS = frozenset({"t.co"})
 """Hosts that wrap every link on their platform: a shortener there says nothing of intent."""
 
 
+def carries_item(posts: ir.Table) -> ir.BooleanValue:
+    """A post promotes something: it carries a link or names a contact."""
+    return has_items(posts.urls) | has_items(posts.contacts)
+
+
 def url_stats(posts: ir.Table) -> ir.Table:
-    """Per account: distinct links and the most repeated one with its count."""
+    """Per account: distinct links and contacts, the most repeated one with its count, and
+    the shortener count of its links."""
     # Unnest first, normalise after: Spark refuses a generator nested inside other functions.
     raw = posts.filter(has_items(posts.urls)).select(*KEYS, "post_id", raw=posts.urls.unnest())
     exploded = raw.select(*KEYS, "post_id", url=normalized_url(raw.raw))
@@ -42,20 +56,27 @@ def url_stats(posts: ir.Table) -> ir.Table:
     links = exploded.group_by(list(KEYS)).aggregate(
         link_count=exploded.count(), shortened_links=exploded.shortened.sum()
     )
-    per_url = exploded.group_by([*KEYS, "url"]).aggregate(url_posts=exploded.post_id.nunique())
+    named = posts.filter(has_items(posts.contacts))
+    contacts = named.select(*KEYS, "post_id", url=named.contacts.unnest())
+    items = exploded.select(*KEYS, "post_id", "url").union(contacts, distinct=False)
+    per_url = items.group_by([*KEYS, "url"]).aggregate(url_posts=items.post_id.nunique())
     ranked = per_url.group_by(list(KEYS)).aggregate(
         distinct_urls=per_url.url.count(),
         top_url_repeat_count=per_url.url_posts.max(),
     )
     top = top_by(per_url, "url", "url_posts").rename(top_url="top_item")
-    return ranked.join(top, list(KEYS)).join(links, list(KEYS))
+    return (
+        ranked.join(top, list(KEYS))
+        .left_join(links, list(KEYS))
+        .drop("platform_right", "account_id_right")
+    )
 
 
 def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
     """Add link columns to ``base``."""
     posts = tables.posts
     reply = is_reply(posts)
-    link = has_items(posts.urls)
+    link = carries_item(posts)
     counts = posts.group_by(list(KEYS)).aggregate(
         link_posts=link.cast("int64").sum(),
         replies_with_link=(reply & link).cast("int64").sum(),

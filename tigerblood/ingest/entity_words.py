@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tigerblood import model
+from tigerblood.ingest.contacts import fill_contacts
 from tigerblood.ingest.entities import (
     WORD_COLUMNS,
     Entities,
@@ -94,6 +95,7 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
     """
     if posts.num_rows == 0:
         return lambda: posts
+    posts = _with_contacts_column(posts)
     need = pc.and_(
         pc.is_valid(posts.column("text")),
         pc.or_(
@@ -102,7 +104,8 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
         ),
     )
     if not pc.any(need).as_py():
-        return lambda: posts
+        done = fill_contacts(posts)
+        return lambda: done
     cut = _cut(con, pc.if_else(need, posts.column("text"), None))
     words = cut.column("words").combine_chunks()
     # One hash pass gives both the distinct words and where each word occurrence is among them.
@@ -111,11 +114,13 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
     by_sql = read_ascii_words(con, unique)
     to_python = pc.or_kleene(pc.is_null(by_sql.column("mentions")), pc.is_null(by_sql["urls"]))
     pending = start_reading(unique.filter(to_python).to_pylist())
+    # Contacts are read here, in this process, while the workers read the words.
+    with_contacts = fill_contacts(posts)
 
     def finish() -> pa.Table:
         rows, read = _merged(by_sql, pending(), to_python.combine_chunks())
         where = pa.array(rows[encoded.indices.to_numpy(zero_copy_only=False)])
-        table = posts
+        table = with_contacts
         for name in WORD_COLUMNS:
             by_word = read[name].take(where)
             offsets = pc.take(by_word.offsets, words.offsets)
@@ -127,6 +132,13 @@ def start_fill(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> Callable[[], 
         return _mark_replies(con, table, cut.column("lead"))
 
     return finish
+
+
+def _with_contacts_column(posts: pa.Table) -> pa.Table:
+    """``posts`` with a (null) ``contacts`` column when the caller built it without one."""
+    if "contacts" in posts.column_names:
+        return posts
+    return posts.append_column("contacts", pa.nulls(posts.num_rows, STRINGS))
 
 
 def _merged(
@@ -154,9 +166,10 @@ def _merged(
 
 
 def fill_entities(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> pa.Table:
-    """``posts`` with ``urls``, ``mentions``, ``hashtags`` read from the text where null, and
-    the handle a text opens with as ``reply_to_account_id`` where the post has no reply or repost
-    fields (how Twitter marked replies before 2017; "RT @x" is no reply).
+    """``posts`` with ``urls``, ``mentions``, ``hashtags`` and ``contacts`` read from the text
+    where null, and the handle a text opens with as ``reply_to_account_id`` where the post has no
+    reply or repost fields (how Twitter marked replies before 2017; "RT @x" is no reply).
+    Every source passes here (scan, collect, watch), so contacts are read once, for all.
 
     ``con`` is any DuckDB connection: only its regex engine is used.
     """

@@ -1,6 +1,7 @@
 """The posts behind each number of the mirror, so "31% of your replies carry a link" can be
-opened and checked. The link and text normalisations are the feature code's own Ibis
-expressions, so the posts listed are exactly the ones the feature counted.
+opened and checked (a link or a contact, as the features count them). The link and text
+normalisations are the feature code's own Ibis expressions, so the posts listed are exactly the
+ones the feature counted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import ibis.expr.types as ir
 
 from tigerblood.features.base import is_reply, normalized_url
 from tigerblood.features.compute import tables_of
+from tigerblood.features.links import carries_item
 from tigerblood.features.text import normalized_text
 from tigerblood.reports.target import Target
 from tigerblood.store import Store
@@ -25,7 +27,11 @@ TEXT_LIMIT = 280
 def _rows(expr: ir.Table) -> dict[str, Any]:
     total = int(expr.count().to_pyarrow().as_py())
     ordered = expr.order_by([ibis.desc("created_at"), "post_id"]).limit(LIMIT)
-    rows = ordered.select("post_id", "created_at", "text", "urls").to_pyarrow().to_pylist()
+    rows = (
+        ordered.select("post_id", "created_at", "text", "urls", "contacts")
+        .to_pyarrow()
+        .to_pylist()
+    )
     for row in rows:
         text = row["text"] or ""
         row["text"] = text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
@@ -41,12 +47,13 @@ def behind(store: Store, target: Target, features: dict[str, Any]) -> dict[str, 
     own = posts.filter(mine)
     replies = own.filter(is_reply(own))
     out = {
-        "replies_with_links": _rows(replies.filter(replies.urls.length().fill_null(0) > 0)),
+        "replies_with_links": _rows(replies.filter(carries_item(replies))),
         "latest_posts": _rows(own),
     }
     top_url = features.get("top_url")
     if top_url:
         hit = own.urls.map(normalized_url).contains(top_url).fill_null(False)
+        hit |= own.contacts.contains(top_url).fill_null(False)  # the top item may be a contact
         out["top_url_posts"] = _rows(own.filter(hit))
     follows = tables.follows
     fans = follows.filter(

@@ -60,7 +60,7 @@ class AccountState:
             self.window_posts.append(post)
         elif self.window_posts and self.window_posts[0] is post:
             self.window_posts.popleft()  # the window reverts oldest first
-        link = bool(post.urls) or post.link_count > 0
+        link = bool(post.urls) or post.link_count > 0 or bool(post.contacts)
         self.link_posts += sign * link
         self.reply_posts += sign * post.is_reply
         self.replies_with_link += sign * (post.is_reply and link)
@@ -69,8 +69,8 @@ class AccountState:
         self.link_count += sign * post.link_count
         self.shortened_links += sign * post.shortened_links
         step = (lambda t, x: t.update(x)) if sign > 0 else (lambda t, x: t.revert(x))
-        for url in post.urls:
-            step(self.urls, url)
+        for item in post.items:  # links and contacts alike, as the batch features count them
+            step(self.urls, item)
         if post.is_reply:
             step(self.reply_targets, post.reply_target)
         if post.norm_text:

@@ -219,7 +219,10 @@ class StreamEngine:
         """The account's latest posts in the window, as evidence a moderator can open."""
         state = self.states[(verdict["platform"], verdict["account_id"])]
         latest = state.recent(EVIDENCE_POSTS)
-        posts = [{"post_id": p.post_id, "links": list(p.urls)} for p in latest]
+        posts = [
+            {"post_id": p.post_id, "links": list(p.urls), "contacts": list(p.contacts)}
+            for p in latest
+        ]
         for finding in verdict["findings"]:
             finding.setdefault("evidence", {}).setdefault("posts", posts)
 

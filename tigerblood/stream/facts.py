@@ -43,6 +43,9 @@ class PostFacts:
     norm_text: str
     has_mention: bool
     has_hashtag: bool
+    contacts: tuple[str, ...] = ()
+    """Distinct contacts the post names (stored normalised at ingest, compared as they are).
+    Last, with a default, so checkpoints written before it still load."""
 
     def to_json(self) -> list:
         """A compact list for checkpoints."""
@@ -53,7 +56,15 @@ class PostFacts:
         """Inverse of :meth:`to_json`."""
         values = list(values)
         values[6] = tuple(values[6])
+        if len(values) > 12:
+            values[12] = tuple(values[12])
         return cls(*values)
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """What the post promotes, each once: its links, then its contacts (as the batch
+        ``url_stats`` counts posts per item; a ``mailto:`` link may equal its contact)."""
+        return tuple(dict.fromkeys(self.urls + self.contacts)) if self.contacts else self.urls
 
 
 BATCH_TABLE = "stream_posts"
@@ -115,6 +126,7 @@ def post_facts(posts: pa.Table) -> list[PostFacts]:
             r["norm"],
             bool(r["mention"]),
             bool(r["hashtag"]),
+            tuple(sorted(set(r["contacts"] or ()))),
         )
         for r in out
     ]
@@ -131,4 +143,5 @@ _NEEDED = [
     "urls",
     "mentions",
     "hashtags",
+    "contacts",
 ]

@@ -10,7 +10,7 @@ through the real ingest pipeline. It mixes:
   following a few dozen accounts, and now and then sharing a link (once, all together, the same
   news link: a burst of genuine accounts that must not read as a campaign member pattern);
 - ``link_reply_spam``: replies carrying the same link under strangers' posts, no audience;
-- ``follow_farming``: hundreds of follows, almost no posts, almost no one following back;
+- ``follow_farming``: 310-600 follows, almost no posts, almost no one following back;
 - ``pitch_conversation``: real back-and-forth with many people, each exchange closed by a pitch
   and the same product link;
 - ``coordinated_campaign``: accounts that otherwise post normally and, three times in a week,
@@ -296,7 +296,10 @@ def _follow_farming(world: _World, people: list[str]) -> None:
     rng, cap = world.rng, world.cap
     for i in range(world.sizes.follow_farming):
         did = world.account("follow_farming", f"Follow back {i}", "follow for follow")
-        targets = rng.sample(world.outside, rng.randint(180, 500)) + _pick(rng, people, 10)
+        # More than two Bluesky starter packs (150 accounts each) would make a newcomer follow:
+        # fewer is what a genuine newcomer does before posting, not farming (issue 14). The
+        # field report's farmer follows 700.
+        targets = rng.sample(world.outside, rng.randint(300, 590)) + _pick(rng, people, 10)
         world.follows(did, targets)
         for _ in range(rng.randint(0, 2)):
             cap.post(did, world.when(), rng.choice(["hi", "follow back!", "new here"]))
