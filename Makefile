@@ -37,9 +37,11 @@ $(VENV)/.spark: $(VENV)/.installed
 test: lint $(VENV)/.spark
 	$(VENV)/bin/pytest -n 2
 
-# Rebuild the shipped models from ../shared/data (default detector model, pitch classifier).
+# Rebuild the shipped models from ../shared/data (default detector model trained across every
+# labelled source, its platform norms, the pitch classifier). .cache/features keeps each source's
+# feature table between runs (delete it after changing features).
 model: setup
-	$(VENV)/bin/python -m tigerblood.learn.train_default
+	$(VENV)/bin/python -m tigerblood.learn.train_default --cache .cache/features
 	$(VENV)/bin/python -m tigerblood.pitch.train --out tigerblood/data/pitch_model.joblib
 
 bench: setup

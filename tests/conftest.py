@@ -12,7 +12,7 @@ SAMPLE = ROOT / "examples" / "cresci-2015-sample"
 SHARED = ROOT.parent / "shared" / "data"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data; skipped on a developer machine without it, a failure in CI."""
     if not SHARED.exists():

@@ -40,9 +40,13 @@ def scan_command(
     sources: Annotated[list[Path], typer.Argument(help="Files or folders to scan.")],
     format_name: Annotated[str | None, typer.Option("--format", help="Skip detection.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write verdicts as JSON Lines here.")] = None,
-    threshold: Annotated[float, typer.Option(help="Flag accounts at or above this score.")] = (
-        DEFAULT_THRESHOLD
-    ),
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Flag accounts at or above this score (default: the model's threshold, chosen "
+            f"on its training sources; {DEFAULT_THRESHOLD} with --no-model)."
+        ),
+    ] = None,
     db: Annotated[Path | None, typer.Option(help="DuckDB file to keep (default: memory).")] = None,
     config: Annotated[Path | None, typer.Option(help="YAML of detector thresholds.")] = None,
     model: Annotated[
@@ -94,6 +98,9 @@ def print_summary(result: ScanResult, out: Path | None) -> None:
     table.add_row("flagged", f"{result.flagged:,}")
     for pattern, count in sorted(result.flagged_by_pattern.items()):
         table.add_row(f"  {pattern}", f"{count:,}")
+    unnamed = sum(1 for v in result.verdicts if v["flagged"] and not v["patterns"])
+    if unnamed:
+        table.add_row("  no behaviour named (model only)", f"{unnamed:,}")
     # Only with the model on: say how many it left to the rules, and why.
     from collections import Counter
 
@@ -255,12 +262,31 @@ def eval_command(
     json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     train: Annotated[list[Path] | None, typer.Option(help="Train on this dataset...")] = None,
     test: Annotated[list[Path] | None, typer.Option(help="...and report on this one.")] = None,
+    leave_one_out: Annotated[
+        bool,
+        typer.Option(
+            "--leave-one-out",
+            help="Train on all SOURCES but one, judge the one left out as scan does; each in turn.",
+        ),
+    ] = False,
+    cache: Annotated[
+        Path | None, typer.Option(help="Folder caching each source's feature table.")
+    ] = None,
 ) -> None:
-    """K-fold cross-validation (or train/test) of the model against baselines."""
+    """K-fold cross-validation (or train/test, or leave one source out) against baselines."""
     from tigerblood.learn.evaluate import eval_command as evaluate
 
     try:
-        result = evaluate(sources or [], folds, seed, json, train=train, test=test)
+        result = evaluate(
+            sources or [],
+            folds,
+            seed,
+            json,
+            train=train,
+            test=test,
+            cache=cache,
+            leave_one_out=leave_one_out,
+        )
     except (ValueError, FileNotFoundError) as error:
         err_console.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(1) from None

@@ -97,7 +97,7 @@ def scan(
     store: Store,
     *,
     format_name: str | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     config: dict[str, dict[str, float]] | None = None,
     on_rows: Callable[[int], None] | None = None,
     use_model: bool = True,
@@ -120,7 +120,7 @@ def judge(
     store: Store,
     report: IngestReport | None = None,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     config: dict[str, dict[str, float]] | None = None,
     use_model: bool = True,
     model_path: Path | None = None,
@@ -129,6 +129,8 @@ def judge(
 
     With the model on (default), ``score`` is the learned model's calibrated probability, raised
     by rule findings of patterns the model never learned (see ``tigerblood.learn.combine``).
+    ``threshold`` None flags at the threshold the model was shipped with (chosen on its
+    training sources, :mod:`tigerblood.learn.thresholds`), or at 0.5 without the model.
     """
     # Python steps over the stored posts, kept as tables the feature expressions read.
     build_conversations(store)
@@ -139,9 +141,13 @@ def judge(
         from tigerblood.learn.combine import model_verdicts
         from tigerblood.learn.detector import LearnedDetector
 
-        results = model_verdicts(features, findings, LearnedDetector(model_path), threshold)
+        detector = LearnedDetector(model_path)
+        at = detector.model.threshold if threshold is None else threshold
+        results = model_verdicts(features, findings, detector, at)
     else:
-        results = verdicts(features, findings, threshold)
+        results = verdicts(
+            features, findings, DEFAULT_THRESHOLD if threshold is None else threshold
+        )
     flagged_ids = {(v["platform"], v["account_id"]) for v in results if v["flagged"]}
     # Verdicts share each finding's evidence dict, so posts attached now appear in them.
     attach_posts(store, [f for f in findings if (f.platform, f.account_id) in flagged_ids])

@@ -24,10 +24,13 @@ from tigerblood.learn.windows import window_name
 LIMITS = (
     "Calibrated for the share of inauthentic accounts in its training data; pass the expected "
     "share (the detector's `prevalence` threshold) when scoring a population that differs.",
-    "It knows only the behaviours in its training data. Trained on Cresci-2015 it has seen "
-    "purchased fake followers and genuine users of Twitter in 2013, not link-reply spam, "
-    "coordinated campaigns or today's Bluesky and Mastodon; rule findings stay the evidence for "
-    "those.",
+    "It knows only the behaviours in its training data: purchased fake followers (Twitter "
+    "2013), cashtag-promoting bots seen through their profiles (Twitter 2018) and fake Instagram "
+    "accounts (2019). It has seen no link-reply spam, coordinated campaign, Bluesky or Mastodon "
+    "account; rule findings stay the evidence for those, and its finding names no behaviour "
+    "(`resembles_known_fakes`). Its post features (shares of links, replies, repeated text) were "
+    "learned from Cresci-2015 alone, the only source with posts: no leave-one-source-out figure "
+    "can vouch for them.",
     "Features that a source lacks are treated as unknown, as in training (every view was also "
     "trained with the profile counts hidden). The counts carry much of its weight: a source "
     "without them, such as Bluesky's Jetstream, flags far more genuine accounts seen through "
@@ -59,7 +62,7 @@ def build_card(
             "rows": len(data),
             "posts_windows": [window_name(w) for w in sorted(set(data.window.tolist()))],
             "count_views": sorted({bool(c) for c in data.counts.tolist()}, reverse=True),
-            "postless_accounts_left_out": data.postless_accounts,
+            "postless_accounts": data.postless_accounts,
             "citation": citation,
         },
         "model": {
@@ -114,11 +117,18 @@ def render_card(card: dict[str, Any]) -> str:
             + ", ".join(data["posts_windows"])
             + " (a window kept only when the account has more posts)"
             + (", each also with the profile counts hidden" if hidden else "")
-            + f"; {data['postless_accounts_left_out']} labelled accounts without posts left out "
-            "(scan judges those by the rules)."
+            + f"; {data.get('postless_accounts', 0)} labelled accounts without posts in the data, "
+            "judged from their profile, as every account is once more ('profile only')."
+        )
+    for name, counts in data.get("per_source", {}).items():
+        lines.append(
+            f"- `{name}`: {counts['accounts']} accounts, {counts['inauthentic']} inauthentic; "
+            "weighs the same as every other source, each label half of it."
         )
     if data.get("citation"):
         lines.append(f"- Cite: {data['citation']}")
+    if data.get("licence_note"):
+        lines.append(f"- Licences: {data['licence_note']}")
     lines += [
         "",
         "## Model",
@@ -132,6 +142,29 @@ def render_card(card: dict[str, Any]) -> str:
         "",
     ]
     evaluation = card.get("evaluation")
+    loo = (evaluation or {}).get("leave_one_out")
+    if loo:
+        lines += [
+            "## Leave one source out (the headline)",
+            f"Protocol: {loo['protocol']['split']}; {loo['protocol']['scorer']}; threshold "
+            f"{loo['protocol']['threshold']}; {loo['protocol']['weighting']}; seed "
+            f"{loo['protocol']['seed']}.",
+            "",
+            "| left out | AUC | precision | recall | F1 | flagged share | true share | threshold |",
+            "|---|---|---|---|---|---|---|---|",
+            *(
+                f"| {r['source']} | {r['auc']:.3f} | {r['precision']:.3f} | {r['recall']:.3f} | "
+                f"{r['f1']:.3f} | {r['flagged_share']:.3f} | {r['true_share']:.3f} | "
+                f"{r['threshold']:.2f} |"
+                for r in loo["sources"]
+            ),
+            f"| mean | {loo['mean_auc']:.3f} | {loo['mean_precision']:.3f} | "
+            f"{loo['mean_recall']:.3f} | {loo['mean_f1']:.3f} | {loo['mean_flagged_share']:.3f} "
+            f"| {loo['mean_true_share']:.3f} | |",
+            "",
+            "## In-domain (Cresci-2015 only, beside the headline, never alone)",
+            "",
+        ]
     if evaluation:
         proto = evaluation["protocol"]
         lines += [

@@ -15,19 +15,19 @@ moves the calibrated probability. The changes add up exactly to ``score - base s
 :data:`PERMUTATIONS` fixed orderings and their reverses make the estimate deterministic; the exact
 log-odds stay in the evidence.
 
-The finding's pattern is the one its evidence speaks to. Each feature that pushes the score up
-names a pattern by its value (:data:`ACTIVE`, thresholds shared with the rule detectors): links,
-replies, one repeated link or mentions in quantity -> ``link_reply_spam``; duplicate text, clockwork
-timing, very frequent posting or hashtag stuffing -> ``automation``; anything else, including the
-*absence* of those behaviours and the follow-graph features, -> ``follow_farming`` (an account
-that follows many and stays silent: the purchased-follower profile of Cresci-2015). The pushes are
-summed per pattern and the largest sum wins.
+The finding is named after what the model learned, not after a behaviour: its pattern is
+:data:`LEARNED_PATTERN` ("resembles the inauthentic accounts of its training data", which it
+names), never one of the behaviour patterns (``follow_farming``, ...). A behaviour is named only
+by its own rule detector, where its own evidence holds (DESIGN §3.3): a model that learned from
+2013 bought followers once called genuine accounts in quick reply exchanges "follow_farming" on
+the strength of their hashtags and posting gaps. Each top feature still says which behaviour its
+value would be evidence of, if any (``indicates``, :data:`ACTIVE`, thresholds shared with the rule
+detectors), so a reader sees whether the model's reasons point at a behaviour.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -80,22 +80,22 @@ ACTIVE: dict[str, tuple[str, str, float]] = {
 """Feature -> (pattern, comparison, threshold): the value at which the feature is evidence of an
 active behaviour, with thresholds shared with the rule detectors where one exists."""
 
-FALLBACK_PATTERN = "follow_farming"
-"""Every other push toward "inauthentic" (few followers for many followed, few posts, no links,
-no mentions: an account that follows and stays silent) is the purchased-follower profile."""
+LEARNED_PATTERN = "resembles_known_fakes"
+"""The learned finding's name: the account resembles the inauthentic accounts the model was
+trained on. Not a behaviour pattern of DESIGN §3.3, on purpose (see the module docstring)."""
 
 
-def pattern_of_feature(feature: str, value: Any) -> str:
-    """The behaviour a feature's value is evidence of.
+def pattern_of_feature(feature: str, value: Any) -> str | None:
+    """The behaviour a feature's value is evidence of, or None when it is evidence of none.
 
     >>> pattern_of_feature("duplicate_text_share", 0.6), pattern_of_feature("link_share", 0.0)
-    ('automation', 'follow_farming')
+    ('automation', None)
     """
     if feature in ACTIVE and _known(value):
         pattern, op, threshold = ACTIVE[feature]
         if (value >= threshold) if op == ">=" else (value <= threshold):
             return pattern
-    return FALLBACK_PATTERN
+    return None
 
 
 def _count(value: float) -> str:
@@ -230,8 +230,7 @@ class LearnedDetector(Detector):
     """
 
     name = "learned_model"
-    pattern = "follow_farming"
-    """Fallback pattern (what the default model was trained on); each finding picks its own."""
+    pattern = LEARNED_PATTERN
     description = "calibrated gradient-boosted model over the feature table, explained by SHAP"
     THRESHOLDS: ClassVar[Mapping[str, float]] = {
         "min_score": 0.5,
@@ -313,8 +312,10 @@ class LearnedDetector(Detector):
         for j in top:
             way = "pushes the score up" if change[j] >= 0 else "pulls the score down"
             parts.append(f"{describe(names[j], row)}: {way} by {abs(change[j]):.2f}")
+        learned_from = self.learned_from()
         evidence = {
             "score_is": "calibrated probability of being inauthentic",
+            "learned_from": learned_from,
             "base_score": round(base, 4),
             "top_features": [
                 {
@@ -322,6 +323,7 @@ class LearnedDetector(Detector):
                     "value": _plain(row[names[j]]),
                     "score_change": round(float(change[j]), 4),
                     "log_odds": round(float(phi[j]), 4),
+                    "indicates": pattern_of_feature(names[j], row[names[j]]),
                 }
                 for j in top
             ],
@@ -332,19 +334,21 @@ class LearnedDetector(Detector):
             },
             "values": {n: _plain(row[n]) for n in names},
         }
+        summary = (
+            f"resembles the inauthentic accounts the model learned from ({', '.join(learned_from)})"
+            if learned_from
+            else "resembles the inauthentic accounts the model learned from"
+        )
         return Finding(
             ident["platform"],
             ident["account_id"],
             self.name,
-            self._pattern_of(phi, row),
+            self.pattern,
             score,
-            "; ".join(parts),
+            summary + ": " + "; ".join(parts),
             evidence,
         )
 
-    def _pattern_of(self, phi: np.ndarray, row: Mapping[str, Any]) -> str:
-        weight: dict[str, float] = defaultdict(float)
-        for name, value in zip(self.model.features, phi[:-1], strict=True):
-            if value > 0:
-                weight[pattern_of_feature(name, row.get(name))] += float(value)
-        return max(weight, key=weight.__getitem__) if weight else self.pattern
+    def learned_from(self) -> list[str]:
+        """The labelled sources the model was trained on, as its card names them."""
+        return [str(s) for s in self.model.card.get("data", {}).get("sources", [])]

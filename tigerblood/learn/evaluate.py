@@ -280,7 +280,7 @@ def protocol(data: TrainingData, split: str, seed: int) -> dict[str, Any]:
                 key=lambda v: (not v[0], v[1]),
             )
         ],
-        "postless_accounts_left_out": data.postless_accounts,
+        "postless_accounts": data.postless_accounts,
         "features": list(data.X.columns),
         "threshold": THRESHOLD,
         "model": {
@@ -381,14 +381,25 @@ def eval_command(
     test: Sequence[Path] | None = None,
     *,
     cache: Path | None = None,
+    leave_one_out: bool = False,
 ) -> dict[str, Any]:
-    """``tigerblood eval``: K-fold CV on ``sources``, or ``train`` -> ``test`` when both given.
+    """``tigerblood eval``: K-fold CV on ``sources``, ``train`` -> ``test`` when both given, or
+    each source left out in turn (``leave_one_out``: :mod:`tigerblood.learn.leave_one_out`).
 
     Returns the result dict (``precision``, ``recall``, ``f1``, ``auc``, ``mcc``,
     ``genuine_flagged`` are the model's means, ``std``, ``folds``, ``baselines``, ``windows``,
     ``calibration``, ``protocol``, ``published``);
     unless ``as_json``, it also carries ``text``, the report to print.
     """
+    if leave_one_out:
+        from tigerblood.learn.dataset import load_features
+        from tigerblood.learn.leave_one_out import leave_one_out as run_leave_one_out
+        from tigerblood.learn.leave_one_out import render as render_loo
+
+        loo = run_leave_one_out(load_features(sources, cache), seed=seed)
+        if not as_json:
+            loo["text"] = render_loo(loo)
+        return loo
     if train and test:
         result = train_test(train, test, seed)
     elif train or test:

@@ -132,7 +132,7 @@ class LearnedModel:
     PARAMS: ClassVar[dict[str, Any]] = {
         "objective": "binary",
         "learning_rate": 0.05,
-        "num_leaves": 15,
+        "num_leaves": 8,
         "min_data_in_leaf": 20,
         "lambda_l2": 1.0,
         "feature_fraction": 1.0,
@@ -167,6 +167,14 @@ class LearnedModel:
         self.prevalence = 0.5
         self.oof_raw: np.ndarray | None = None
         self.card: dict[str, Any] = {}
+        self.judges_profiles = False
+        self.platforms: list[str] = []
+        self.threshold = 0.5
+        """The flag threshold chosen on the training sources' out-of-fold scores
+        (:mod:`tigerblood.learn.thresholds`); ``scan`` uses it unless told otherwise."""
+        """Platforms of the training accounts: elsewhere the model has no reference."""
+        """Whether training saw accounts through their profile alone (no posts): only then may
+        it judge an account without posts (``tigerblood.learn.combine``)."""
 
     # -- fitting -------------------------------------------------------------------------------
 
@@ -181,7 +189,13 @@ class LearnedModel:
         )
         return lgb.train(self.params, data, num_boost_round=self.num_trees)
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None = None) -> LearnedModel:
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        groups: np.ndarray | None = None,
+        sources: np.ndarray | None = None,
+    ) -> LearnedModel:
         """Train on all of ``X``; calibrate on K-fold out-of-fold raw scores within ``X``.
 
         ``groups`` marks rows that are views of one account (:mod:`tigerblood.learn.windows`):
@@ -189,12 +203,19 @@ class LearnedModel:
         view would come from trees that saw its twin; and each account weighs 1 in all, split
         over its views, so accounts with long timelines (more views) do not outvote the rest
         and the training prevalence stays the share of inauthentic accounts.
+
+        ``sources`` names the labelled source of each row: each source then weighs the same in
+        all, and within a source each label weighs half (:func:`source_weights`), so 10,000
+        accounts of one data set do not outvote 1,000 of another, and no source's share of
+        fakes becomes the model's idea of what is normal.
         """
         y = np.asarray(y, dtype="int64")
         if len(np.unique(y)) < 2:
             raise ValueError("training needs both labels (0 genuine, 1 inauthentic)")
         self.features = list(X.columns)
         weights = None if groups is None else account_weights(groups)
+        if sources is not None:
+            weights = source_weights(sources, y, np.ones(len(y)) if weights is None else weights)
         accounts = y if groups is None else y[np.unique(groups, return_index=True)[1]]
         folds = min(self.calibration_folds, int(np.bincount(accounts, minlength=2).min()))
         if folds < 2:
@@ -260,6 +281,9 @@ class LearnedModel:
             "num_trees": self.num_trees,
             "params": self.params,
             "prevalence": self.prevalence,
+            "judges_profiles": self.judges_profiles,
+            "platforms": self.platforms,
+            "threshold": self.threshold,
             "calibration": self.calibration.to_json(),
             "card": self.card,
             "booster": self._booster().model_to_string(),
@@ -289,6 +313,9 @@ class LearnedModel:
         )
         model.features = list(data["features"])
         model.prevalence = float(data["prevalence"])
+        model.judges_profiles = bool(data.get("judges_profiles", False))
+        model.platforms = [str(p) for p in data.get("platforms", [])]
+        model.threshold = float(data.get("threshold", 0.5))
         model.calibration = Calibration.from_json(data["calibration"])
         model.card = dict(data.get("card") or {})
         model.booster = lgb.Booster(model_str=data["booster"])
@@ -308,6 +335,20 @@ def account_weights(groups: np.ndarray) -> np.ndarray:
     """
     _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
     return 1.0 / counts[inverse]
+
+
+def source_weights(sources: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row weights rescaled so every source weighs the same in all, and each label half of its
+    source, keeping the relative weights within a (source, label) cell; the total is unchanged.
+
+    >>> source_weights(np.array(["a", "a", "a", "b"]), np.array([0, 0, 1, 1]), np.ones(4)).tolist()
+    [0.5, 0.5, 1.0, 2.0]
+    """
+    frame = pd.DataFrame({"source": sources, "y": y, "w": weights})
+    cell_total = frame.groupby(["source", "y"])["w"].transform("sum").to_numpy()
+    labels_in_source = frame.groupby("source")["y"].transform("nunique").to_numpy()
+    share = 1.0 / frame["source"].nunique() / labels_in_source
+    return weights / cell_total * share * weights.sum()
 
 
 def fold_rows(

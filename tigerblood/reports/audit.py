@@ -75,6 +75,9 @@ class AuditReport:
     likes_received: int
     count_growth: CountGrowth
     notes: list[str] = field(default_factory=list)
+    share_error: dict[str, Any] | None = None
+    """How far the flagged share was from the true share on labelled sources the model was not
+    trained on (leave one source out, from the shipped model's card); None without a card."""
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict (every account and post id behind every number)."""
@@ -95,6 +98,37 @@ def quality_score(groups: list[Group]) -> tuple[float | None, tuple[float, float
         return None, None
     low, high = wilson(flagged, judged)
     return 100.0 * (1 - flagged / judged), (100.0 * (1 - high), 100.0 * (1 - low))
+
+
+def measured_share_error() -> dict[str, Any] | None:
+    """The shipped model's leave-one-source-out error of the flagged share, per source and at
+    worst, in share points: what "N% of your followers are flagged" is worth
+    (docs/evaluation.md)."""
+    from tigerblood.learn.detector import default_model_path
+    from tigerblood.learn.model import LearnedModel
+
+    path = default_model_path()
+    if not path.exists():
+        return None
+    loo = LearnedModel.load(path).card.get("evaluation", {}).get("leave_one_out")
+    if not loo:
+        return None
+    sources = [
+        {
+            "source": r["source"],
+            "flagged_share": round(r["flagged_share"], 4),
+            "true_share": round(r["true_share"], 4),
+            "error": round(r["flagged_share"] - r["true_share"], 4),
+        }
+        for r in loo["sources"]
+    ]
+    errors = [abs(r["error"]) for r in sources]
+    return {
+        "method": "leave one source out: trained without the source, judged as scan judges",
+        "sources": sources,
+        "mean_abs_error": round(sum(errors) / len(errors), 4),
+        "max_abs_error": round(max(errors), 4),
+    }
 
 
 def audit(store: Store, account: str) -> AuditReport:
@@ -133,6 +167,7 @@ def audit(store: Store, account: str) -> AuditReport:
         likes_received=sum(len(m.posts) for m in lik.members),
         count_growth=count_growth(points, fol.members),
         notes=notes,
+        share_error=measured_share_error(),
     )
 
 
