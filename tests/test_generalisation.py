@@ -53,8 +53,13 @@ def sources(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> list
 
 
 @pytest.fixture(scope="module")
-def features(sources: list[Path], tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    return load_features(sources, tmp_path_factory.mktemp("cache"))
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def features(sources: list[Path], cache: Path) -> pd.DataFrame:
+    return load_features(sources, cache)
 
 
 def test_every_source_weighs_the_same_and_each_label_half_of_it() -> None:
@@ -121,11 +126,12 @@ def test_the_left_out_source_never_chooses_its_own_threshold(features: pd.DataFr
 
 @pytest.mark.shared_data
 def test_eval_leave_one_out_prints_one_json_object_last(
-    sources: list[Path], tmp_path: Path
+    sources: list[Path], cache: Path, features: pd.DataFrame
 ) -> None:
+    # The feature cache the fixture filled: the command must find each source's table there.
     result = CliRunner().invoke(
         app,
-        ["eval", "--leave-one-out", *map(str, sources), "--json", "--cache", str(tmp_path)],
+        ["eval", "--leave-one-out", *map(str, sources), "--json", "--cache", str(cache)],
     )
     assert result.exit_code == 0, result.output
     last = orjson.loads(result.output.strip().splitlines()[-1])

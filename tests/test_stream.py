@@ -18,7 +18,7 @@ import orjson
 import pytest
 from websockets.sync.server import ServerConnection, serve
 
-from tigerblood.features import activity, graph, links, replies, text
+from tigerblood.features import activity, graph, links, profile, replies, text
 from tigerblood.features.compute import compute_features
 from tigerblood.ingest.pipeline import ingest
 from tigerblood.store import Store
@@ -32,7 +32,7 @@ from tigerblood.testing.scenarios import Sizes, generate
 CAPTURE = Path(__file__).parent / "data" / "bluesky" / "jetstream.jsonl"
 
 STREAM_FEATURES = tuple(
-    name for family in (activity, links, replies, graph, text) for name in family.FEATURES
+    name for family in (activity, links, replies, graph, text, profile) for name in family.FEATURES
 )
 """Every feature of the families the stream keeps, so a feature added to one of them fails the
 parity test until the stream computes it; conversations and campaigns need the whole store."""

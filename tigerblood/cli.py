@@ -101,6 +101,9 @@ def print_summary(result: ScanResult, out: Path | None) -> None:
     unnamed = sum(1 for v in result.verdicts if v["flagged"] and not v["patterns"])
     if unnamed:
         table.add_row("  no behaviour named (model only)", f"{unnamed:,}")
+    spared = sum(1 for v in result.verdicts if v.get("declared") == "bot" and not v["flagged"])
+    if spared:
+        table.add_row("declared bots (not flagged for automation alone)", f"{spared:,}")
     # Only with the model on: say how many it left to the rules, and why.
     from collections import Counter
 
@@ -228,7 +231,7 @@ def campaigns_cli(
     json: Annotated[bool, typer.Option("--json", help="One JSON object per campaign.")] = False,
 ) -> None:
     """List coordinated campaigns: one link or near-identical text pushed by many accounts."""
-    from tigerblood.campaigns_cli import campaigns_command
+    from tigerblood.campaigns.commands import campaigns_command
 
     code = campaigns_command(
         db, limit=limit, as_json=json, console=out_console, err_console=err_console

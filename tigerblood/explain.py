@@ -35,6 +35,12 @@ def render_verdict(verdict: dict[str, Any], console: Console) -> None:
     handle = f" (@{verdict['handle']})" if verdict.get("handle") else ""
     state = "[red]FLAGGED[/red]" if verdict["flagged"] else "[green]not flagged[/green]"
     console.print(f"{escape(name + handle)}: {state}, score {verdict['score']:.2f}")
+    if verdict.get("declared"):
+        console.print(
+            f"Declared {escape(str(verdict['declared']))} by its own profile: "
+            f"{escape(verdict.get('declared_reason', ''))} (score without the declaration "
+            f"{verdict.get('undeclared_score', verdict['score']):.2f})."
+        )
     if verdict.get("scored_by") == "rules":
         console.print(
             f"Scored by the rules alone ({escape(verdict.get('scored_by_reason', ''))}); "

@@ -10,18 +10,27 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from tigerblood.features import activity, campaigns, conversations, graph, links, replies, text
+from tigerblood.features import (
+    activity,
+    campaigns,
+    conversations,
+    graph,
+    links,
+    profile,
+    replies,
+    text,
+)
 from tigerblood.features.base import KEYS, ModelTables
 from tigerblood.store import Store
 
-FAMILIES = (activity, links, replies, graph, text, conversations, campaigns)
+FAMILIES = (activity, links, replies, graph, text, profile, conversations, campaigns)
 """Order matters: later families read columns earlier ones add (observed_posts, reply_posts)."""
 
 DESCRIPTIONS: dict[str, str] = {  # feature name -> its one-line meaning, in family order
     name: line for family in FAMILIES for name, line in family.FEATURES.items()
 }
 
-PROFILE = ("handle", "display_name", "created_at", "observed_at", "posts_count")
+PROFILE = ("handle", "display_name", "created_at", "observed_at", "posts_count", "declared_bot")
 
 
 def tables_of(store: Store) -> ModelTables:
@@ -49,6 +58,7 @@ def account_base(tables: ModelTables) -> ir.Table:
         "created_at": ibis.null(acc.created_at.type()),
         "observed_at": ibis.null(acc.observed_at.type()),
         "posts_count": ibis.null("int64"),
+        "declared_bot": ibis.null("boolean"),
         "followers_count": ibis.null("int64"),
         "following_count": ibis.null("int64"),
     }

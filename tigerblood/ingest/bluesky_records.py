@@ -30,6 +30,10 @@ EMBED_EXTERNAL = "app.bsky.embed.external"
 EMBED_RECORD = "app.bsky.embed.record"
 EMBED_RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 
+SELF_LABELS = "com.atproto.label.defs#selfLabels"
+BOT_LABEL = "bot"
+"""The self-label an account puts on its own profile to say it is automated."""
+
 INVALID_HANDLE = "handle.invalid"
 """What the AppView returns when a handle fails verification: no handle is known, so null."""
 
@@ -283,7 +287,8 @@ def repost_row(uri: str, author: str, record: object) -> dict:
 def profile_record_row(did: str, record: object) -> dict:
     """An ``accounts`` row from an ``app.bsky.actor.profile`` record (no counts: it has none).
 
-    The record is the whole profile, so a missing avatar means the account has none (False).
+    The record is the whole profile, so a missing avatar means the account has none (False),
+    and missing self-labels mean it does not declare itself a bot (False).
     """
     if type(record) is not dict:
         raise RecordError("record", "expected an object")
@@ -295,8 +300,52 @@ def profile_record_row(did: str, record: object) -> dict:
         "bio": _optional_string(record, "description"),
         "created_at": parse_datetime(record.get("createdAt")),
         "has_avatar": record.get("avatar") is not None,
+        "declared_bot": record_declares_bot(record),
         "profile_urls": [website] if website else None,
     }
+
+
+def record_declares_bot(record: dict) -> bool | None:
+    """Whether a profile record self-labels the account ``bot`` (``labels`` is a union whose
+    only member today is ``com.atproto.label.defs#selfLabels``; another member is unknown: None).
+
+    >>> record_declares_bot({"labels": {"$type": SELF_LABELS, "values": [{"val": "bot"}]}})
+    True
+    >>> record_declares_bot({}), record_declares_bot({"labels": {"$type": "x#other"}})
+    (False, None)
+    """
+    labels = record.get("labels")
+    if labels is None:
+        return False
+    if type(labels) is not dict:
+        raise RecordError("labels", "expected a selfLabels object")
+    if labels.get("$type", SELF_LABELS) != SELF_LABELS:
+        return None
+    values = labels.get("values")
+    if type(values) is not list:
+        raise RecordError("labels.values", "expected a list of self-labels")
+    return any(type(v) is dict and v.get("val") == BOT_LABEL for v in values)
+
+
+def view_declares_bot(view: dict, did: str) -> bool | None:
+    """Whether a profile view carries the account's own ``bot`` label: one whose ``src`` is the
+    account itself (labels from moderation services name their own DID and are their say, not
+    the account's); a negated label retracts it. None when the view has no ``labels``.
+
+    >>> view_declares_bot({"labels": [{"src": "did:plc:a", "val": "bot"}]}, "did:plc:a")
+    True
+    >>> view_declares_bot({"labels": [{"src": "did:plc:mod", "val": "bot"}]}, "did:plc:a")
+    False
+    """
+    labels = view.get("labels")
+    if labels is None:
+        return None
+    if type(labels) is not list or any(type(label) is not dict for label in labels):
+        raise RecordError("labels", "expected a list of label objects")
+    return any(
+        label.get("src") == did and label.get("val") == BOT_LABEL and not label.get("neg")
+        for label in labels
+    )
 
 
 def _count(view: dict, key: str) -> int | None:
@@ -312,6 +361,7 @@ def profile_view_row(view: object, observed_at: datetime | None) -> dict:
     Counts exist only on the detailed view; ``observed_at`` is set only when the row carries
     counts, since it says when they were read. ``verified`` follows the AppView's own
     ``verification.verifiedStatus``; the AppView omits ``avatar`` when there is none.
+    ``declared_bot`` is the account's own ``bot`` self-label (:func:`view_declares_bot`).
     """
     if type(view) is not dict:
         raise RecordError("", "expected a profile view object")
@@ -339,6 +389,7 @@ def profile_view_row(view: object, observed_at: datetime | None) -> dict:
         "posts_count": posts,
         "verified": None if type(status) is not str else status == "valid",
         "has_avatar": bool(view.get("avatar")),
+        "declared_bot": view_declares_bot(view, did),
         "profile_urls": [website] if website else None,
     }
 

@@ -20,7 +20,11 @@ be a calibrated probability, which ``score`` promises (DESIGN §3.3). So:
 - an account with no posts in the data is outside what the model learned (see :data:`POSTLESS`),
   and so is one with few posts and no declared counts (:data:`MIN_POSTS_WITHOUT_COUNTS`): its
   verdict is the rules' (``scored_by: "rules"``, with the reason), the model's probability still
-  shown as ``model_score``.
+  shown as ``model_score``;
+- an account whose profile declares it a bot carries ``declared: "bot"`` and is scored on its
+  rule findings beyond automation (:func:`tigerblood.scoring.declare`): neither the automation
+  rule nor the model's resemblance to known fakes flags it alone, since a bot that says so is
+  not manufactured engagement; ``undeclared_score`` keeps the score it would have had.
 
 Example::
 
@@ -37,7 +41,14 @@ import pyarrow as pa
 
 from tigerblood.detectors.base import Finding
 from tigerblood.learn.detector import LearnedDetector
-from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
+from tigerblood.scoring import (
+    DEFAULT_THRESHOLD,
+    beyond_automation,
+    combine,
+    declare,
+    declared_bots,
+    verdicts,
+)
 
 MODEL_PATTERNS = frozenset({"follow_farming"})
 """Patterns the default model was trained on (Cresci-2015: purchased fake followers)."""
@@ -142,11 +153,13 @@ def model_verdicts(
     # Explaining costs SHAP values per row: only for the accounts the model judges.
     model_findings = detector.explain(features.filter(judged), min_score=floor)
     probabilities = detector.predict(features)
-    results = verdicts(features, [*rules, *model_findings], threshold)
-    rule_only = verdicts(features, rules, threshold)
-    for verdict, rule_verdict, p, reason in zip(
-        results, rule_only, probabilities, reasons, strict=True
+    results = verdicts(features, [*rules, *model_findings], threshold, declarations=False)
+    rule_only = verdicts(features, rules, threshold, declarations=False)
+    bots = declared_bots(features)
+    for verdict, rule_verdict, p, reason, bot in zip(
+        results, rule_only, probabilities, reasons, bots, strict=True
     ):
+        beyond = beyond_automation(rule_verdict["findings"]) if bot else []
         if reason is not None:
             verdict.update(
                 score=rule_verdict["score"],
@@ -159,6 +172,8 @@ def model_verdicts(
                 scored_by_reason=reason,
                 threshold=threshold,
             )
+            if bot:  # the rules' own way of combining: noisy-OR
+                declare(verdict, combine(beyond), threshold)
             continue
         unseen = [
             f["score"] for f in rule_verdict["findings"] if f["pattern"] not in MODEL_PATTERNS
@@ -182,4 +197,6 @@ def model_verdicts(
             scored_by="model",
             threshold=threshold,
         )
+        if bot:  # as rule findings raise the model's score: the strongest one
+            declare(verdict, max(beyond, default=0.0), threshold)
     return results

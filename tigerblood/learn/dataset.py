@@ -95,8 +95,24 @@ EXCLUDED: dict[str, str] = {
     "largest_campaign_accounts": "campaigns in Cresci-2015 are genuine users' templates",
     "largest_campaign_id": "an identifier, not a number",
     "campaign_post_share": "campaigns in Cresci-2015 are genuine users' templates",
+    "throwaway_campaign_accounts": "campaigns in Cresci-2015 are genuine users' templates",
+    "throwaway_campaign_id": "an identifier, not a number",
+    "throwaway_campaign_key": "a text, not a number",
+    "throwaway_campaign_members": "a text, not a number",
+    "throwaway_campaign_reason": "a text, not a number",
+    "declared_bot": "a declaration, not a behaviour: it decides how a verdict is worded, not the "
+    "score the model learns (no training source has it)",
 }
-NON_NUMERIC = frozenset({"top_url", "largest_campaign_id"})
+NON_NUMERIC = frozenset(
+    {
+        "top_url",
+        "largest_campaign_id",
+        "throwaway_campaign_id",
+        "throwaway_campaign_key",
+        "throwaway_campaign_members",
+        "throwaway_campaign_reason",
+    }
+)
 """Feature-table columns deliberately not used by the model, with the reason."""
 
 

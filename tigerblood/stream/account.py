@@ -16,7 +16,14 @@ from tigerblood.features.activity import SECONDS_PER_DAY
 from tigerblood.stream.facts import PostFacts
 from tigerblood.stream.primitives import SortedTimes, Tally
 
-PROFILE_FIELDS = ("handle", "display_name", "created_at", "observed_at", "posts_count")
+PROFILE_FIELDS = (
+    "handle",
+    "display_name",
+    "created_at",
+    "observed_at",
+    "posts_count",
+    "declared_bot",
+)
 COUNT_FIELDS = ("followers_count", "following_count")
 
 
@@ -163,6 +170,7 @@ class AccountState:
             "duplicate_text_share": share(texted - self.texts.distinct(), texted),
             "mention_share": share(self.mention_posts, observed),
             "hashtag_share": share(self.hashtag_posts, observed),
+            "declared_bot": p.get("declared_bot"),
         }
 
 
