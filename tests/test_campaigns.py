@@ -16,8 +16,8 @@ from rich.console import Console
 
 from tests.conversation_support import feature_table, post, store_with
 from tigerblood.campaigns import campaign_evidence, find_campaigns
-from tigerblood.campaigns_cli import campaigns_command
-from tigerblood.near_duplicates import (
+from tigerblood.campaigns.commands import campaigns_command
+from tigerblood.campaigns.near_duplicates import (
     candidate_pairs,
     groups_of_chunks,
     near_duplicate_groups,
@@ -187,6 +187,37 @@ CAMPAIGN_CASES = [
     ("retweets are left out", burst(LINK, "RT @boss: " + BASE, ACCOUNTS, 5), []),
     ("texts under 30 characters are too generic", burst(None, "good morning all", ACCOUNTS, 5), []),
     ("one account posting five times", burst(LINK, "x", ["a1"] * 5, 5), []),
+    (
+        "a template with the greeting, the name and the link swapped is one text",
+        [
+            post(
+                f"p{i}",
+                acc,
+                i * 10,
+                f"{hi} @{name}.bsky.social, check my profile, my link in bio! {i}ab.example/c{i}",
+            )
+            for i, (acc, hi, name) in enumerate(
+                zip(ACCOUNTS[:5], ["Hey", "Hi", "Hello", "Hey", "Hi"], "abcde", strict=True)
+            )
+        ],
+        ["text"],
+    ),
+    (
+        "one phone number pushed by five accounts is a contact item",
+        [
+            post(f"p{i}", acc, i, f"call {i}", contacts=["whatsapp:+447911123456"])
+            for i, acc in enumerate(ACCOUNTS[:5])
+        ],
+        ["contact"],
+    ),
+    (
+        "small counts are content, not a swapped number",
+        [
+            post(f"p{i}", acc, i * 10, f"haha mine neither, it took {i + 2} attempts to get it")
+            for i, acc in enumerate(ACCOUNTS[:5])
+        ],
+        [],
+    ),
 ]
 
 

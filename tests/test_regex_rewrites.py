@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tigerblood.campaigns import _TEXTS_SQL, NON_WORD_RUNS
+from tigerblood.campaigns.clusters import _TEXTS_SQL, GREETINGS, NON_WORD_RUNS
 from tigerblood.features.text import SPACE_RUNS, normalized_text
 
 PIECES = [" ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\u3000", "a", "B", "é", "#", "_"]
@@ -71,12 +71,16 @@ def test_guarded_text_normalisation_equals_the_unguarded_chain(batch: list[str])
 
 
 PLAIN_CAMPAIGN_NORM = r"""
-SELECT regexp_replace(trim(regexp_replace(regexp_replace(lower(text),
-           '(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}/\S*|@[\w.]*', '', 'g'),
+SELECT regexp_replace(trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+           regexp_replace(regexp_replace(lower(text),
+           '(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}/\S*', ' _link_ ', 'g'),
+           '[\w.+-]+@[\w-]+(?:\.[\w-]+)+', ' _contact_ ', 'g'),
+           '@[\w.-]*', ' _mention_ ', 'g'),
+           '\d(?:[.,:]?\d){3,}', '_num_', 'g'), 'GREETINGS', '_hi_', 'g'),
            '[^\w#]+', ' ', 'g')), '^rt ', '') AS norm
 FROM _cm_source WHERE text IS NOT NULL AND length(text) >= 1 AND created_at IS NOT NULL
 ORDER BY post_id
-"""
+""".replace("GREETINGS", GREETINGS)
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,10 +11,11 @@ How a cluster forms:
 
 - **Items.** A post's normalised links (scheme, ``www.``, fragment and tracking parameters
   dropped; host lower-cased, path kept as is since short codes are case-sensitive), and its
-  near-duplicate text group (:mod:`tigerblood.near_duplicates`, word 3-shingles, Jaccard 0.7).
-  A shortened link is replaced by its destination when the data says where it points: a post that
-  carries exactly one shortened link and exactly one other link (a Bluesky link card beside a
-  ``bit.ly`` facet, a tweet with both forms); the most frequent destination wins.
+  near-duplicate text group (:mod:`tigerblood.campaigns.near_duplicates`, word 3-shingles,
+  Jaccard 0.7). A shortened link is replaced by its destination when the data says where it
+  points: a post that carries exactly one shortened link and exactly one other link (a Bluesky
+  link card beside a ``bit.ly`` facet, a tweet with both forms); the most frequent destination
+  wins.
 - **Not items.** A bare host (``repubblica.it``) names a site, not one piece of content pushed;
   a shortener link without a code (``http://t.co``, truncated text) points nowhere. Texts shorter
   than :data:`MIN_TEXT_CHARS` once links and mentions are removed are too generic to compare.
@@ -37,8 +38,9 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from tigerblood.campaigns.accounts import judge_campaigns
+from tigerblood.campaigns.near_duplicates import groups_of_chunks
 from tigerblood.ingest.entities import shortener_domains
-from tigerblood.near_duplicates import groups_of_chunks
 from tigerblood.store import Store
 
 MIN_ACCOUNTS = 5
@@ -79,12 +81,20 @@ TRACKING = "utm_[a-z_]+|fbclid|gclid|igshid|mc_cid|mc_eid|ref|ref_src|si"
 CAMPAIGNS_DDL = (
     "CREATE OR REPLACE TABLE campaigns (campaign_id VARCHAR, platform VARCHAR, kind VARCHAR, "
     "key VARCHAR, accounts BIGINT, posts BIGINT, first_at TIMESTAMPTZ, last_at TIMESTAMPTZ, "
-    "sample_texts VARCHAR[], links VARCHAR[])"
+    "sample_texts VARCHAR[], links VARCHAR[], verdict VARCHAR, reason VARCHAR, "
+    "member_names VARCHAR)"
 )
+"""``verdict``, ``reason`` and ``member_names`` say who pushed the campaign
+(:mod:`tigerblood.campaigns.accounts`): throwaway accounts, established ones, or a mix."""
 MEMBERS_DDL = (
     "CREATE OR REPLACE TABLE campaign_members (campaign_id VARCHAR, platform VARCHAR, "
-    "account_id VARCHAR, post_ids VARCHAR[])"
+    "account_id VARCHAR, post_ids VARCHAR[], throwaway BOOLEAN, established BOOLEAN)"
 )
+ADDED_COLUMNS = {
+    "campaigns": ("verdict VARCHAR", "reason VARCHAR", "member_names VARCHAR"),
+    "campaign_members": ("throwaway BOOLEAN", "established BOOLEAN"),
+}
+"""Columns a store written before issue 14 lacks; :func:`ensure_tables` adds them."""
 
 _LINKS_SQL = rf"""
 CREATE OR REPLACE TEMP TABLE _cm_links AS
@@ -124,6 +134,23 @@ SELECT platform, short_link, arg_max(target, n) AS target FROM (
 ) GROUP BY platform, short_link
 """
 
+_CONTACT_ITEMS_SQL = """
+CREATE OR REPLACE TEMP TABLE _cm_contact_items AS
+WITH named AS (
+    SELECT DISTINCT platform, post_id, account_id, created_at, contact FROM (
+        SELECT platform, post_id, account_id, created_at, unnest(contacts) AS contact
+        FROM _cm_source WHERE len(contacts) > 0 AND created_at IS NOT NULL
+    ) WHERE NOT starts_with(contact, 'dm:')
+), keys AS (
+    SELECT platform, contact FROM named
+    GROUP BY ALL HAVING count(DISTINCT account_id) >= $min_accounts
+)
+SELECT n.* FROM named n SEMI JOIN keys USING (platform, contact)
+"""
+"""Posts naming the same phone number, messenger handle, address or wallet: the promoted item
+when it is not a link (issue 14 item 3). A bare "DM me" (``dm:request``) names nobody in
+particular, so it is no item; the text it sits in can still be one."""
+
 _LINK_ITEMS_SQL = """
 CREATE OR REPLACE TEMP TABLE _cm_link_items AS
 WITH expanded AS (
@@ -143,31 +170,62 @@ r"""Runs of characters other than word characters and ``#``, as the normalised t
 with one space. The pattern leaves a run that is already one space alone (a regex replace costs
 per match): the same text as replacing ``[^\w#]+``, 40% faster on 2.8 M tweets."""
 
+GREETINGS = (
+    r"\b(?:hey|hi|hii+|hello|hiya|howdy|hola|yo|dear|greetings"
+    r"|good (?:morning|afternoon|evening|day))\b"
+)
+"""Greetings a template swaps from copy to copy ("Hey @a" / "Hi @b"): one word in a ten-word
+text is a quarter of its 3-shingles, enough to push two copies of one template under 0.7."""
+
+PLACEHOLDERS = ("_link_", "_contact_", "_mention_", "_num_", "_hi_")
+"""What a link, an e-mail address, a mention, a number and a greeting become before shingling.
+A template posted by many accounts differs exactly there (the name it greets, the tracked link,
+the phone number), so each copy keeps one same word in its place instead of a different one or
+none. Numbers count from four digits (a phone group, an order or tracking code, a year, a
+price in thousands): "it took 3 attempts" and "it took 5 attempts" are two people's answers,
+not one template. The placeholders other than the greeting do not count towards
+:data:`MIN_TEXT_CHARS`: "@a @b @c lol" is no template."""
+
 _TEXTS_SQL = r"""
 CREATE OR REPLACE TEMP TABLE _cm_posts_text AS
 WITH lowered AS (
     SELECT platform, post_id, account_id, created_at, lower(text) AS t
     FROM _cm_source
     WHERE text IS NOT NULL AND length(text) >= $min_chars AND created_at IS NOT NULL
-), trimmed AS (
-    -- Links and mentions are only looked for where one can be (every match holds "/", "@" or
-    -- "www."), and the retweet marker is cut without a regex: 6.5 s -> 4.4 s on 2.8 M tweets.
-    SELECT * EXCLUDE (t), trim(regexp_replace(
-        CASE WHEN contains(t, '/') OR contains(t, '@') OR contains(t, 'www.')
-             THEN regexp_replace(t,
-                 '(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}/\S*|@[\w.]*', '', 'g')
-             ELSE t END,
-        'NON_WORD_RUNS', ' ', 'g')) AS s
+), linked AS (
+    -- Links, addresses and mentions are only looked for where one can be (every match holds
+    -- "/", "@" or "www."), and the retweet marker is cut without a regex: 6.5 s -> 4.4 s on
+    -- 2.8 M tweets.
+    SELECT * EXCLUDE (t),
+           CASE WHEN contains(t, '/') OR contains(t, 'www.')
+                THEN regexp_replace(t, '(?:https?://|www\.)\S+|[\w.-]+\.[a-z]{2,}/\S*',
+                                    ' _link_ ', 'g')
+                ELSE t END AS t
     FROM lowered
+), mentioned AS (
+    SELECT * EXCLUDE (t),
+           CASE WHEN contains(t, '@')
+                THEN regexp_replace(regexp_replace(t, '[\w.+-]+@[\w-]+(?:\.[\w-]+)+',
+                                                   ' _contact_ ', 'g'),
+                                    '@[\w.-]*', ' _mention_ ', 'g')
+                ELSE t END AS t
+    FROM linked
+), trimmed AS (
+    SELECT * EXCLUDE (t), trim(regexp_replace(regexp_replace(regexp_replace(t,
+        '\d(?:[.,:]?\d){3,}', '_num_', 'g'), 'GREETINGS', '_hi_', 'g'),
+        'NON_WORD_RUNS', ' ', 'g')) AS s
+    FROM mentioned
 )
 SELECT * EXCLUDE (s), CASE WHEN starts_with(s, 'rt ') THEN s[4:] ELSE s END AS norm
 FROM trimmed;
 CREATE OR REPLACE TEMP TABLE _cm_texts AS
 SELECT (row_number() OVER (ORDER BY norm) - 1)::BIGINT AS text_id, norm, n FROM (
     SELECT norm, count(*) AS n FROM _cm_posts_text
-    WHERE length(norm) >= $min_chars GROUP BY norm
+    WHERE length(replace(replace(replace(replace(norm, '_link_', ''), '_contact_', ''),
+                                 '_mention_', ''), '_num_', '')) >= $min_chars
+    GROUP BY norm
 )
-""".replace("NON_WORD_RUNS", NON_WORD_RUNS)
+""".replace("NON_WORD_RUNS", NON_WORD_RUNS).replace("GREETINGS", GREETINGS)
 
 _BURSTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _cm_bursts AS
@@ -233,11 +291,12 @@ WITH samples AS (
     FROM _cm_posts GROUP BY campaign
 )
 SELECT i.campaign_id, t.platform, i.kind, i.key, t.accounts, t.posts, t.first_at, t.last_at,
-       coalesce(s.sample_texts, []), coalesce(l.links, [])
+       coalesce(s.sample_texts, []), coalesce(l.links, []), NULL, NULL, NULL
 FROM totals t JOIN _cm_ids i USING (campaign)
 LEFT JOIN samples s USING (campaign) LEFT JOIN links l USING (campaign);
 INSERT INTO campaign_members
-SELECT i.campaign_id, p.platform, p.account_id, list(p.post_id ORDER BY p.created_at, p.post_id)
+SELECT i.campaign_id, p.platform, p.account_id,
+       list(p.post_id ORDER BY p.created_at, p.post_id), NULL, NULL
 FROM _cm_posts p JOIN _cm_ids i USING (campaign) GROUP BY ALL
 """
 
@@ -246,6 +305,9 @@ def ensure_tables(store: Store) -> None:
     """Create empty ``campaigns`` and ``campaign_members`` when absent (read by features)."""
     store.sql(CAMPAIGNS_DDL.replace("OR REPLACE TABLE", "TABLE IF NOT EXISTS"))
     store.sql(MEMBERS_DDL.replace("OR REPLACE TABLE", "TABLE IF NOT EXISTS"))
+    for table, columns in ADDED_COLUMNS.items():
+        for column in columns:
+            store.sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
 
 
 def _link_items(store: Store, min_accounts: int) -> None:
@@ -355,12 +417,16 @@ def find_campaigns(
     store.sql(f"CREATE OR REPLACE TEMP VIEW _cm_source AS SELECT * FROM posts {where}")
     _link_items(store, min_accounts)
     _text_items(store, min_accounts, min_chars, threshold)
+    store.con.execute(_CONTACT_ITEMS_SQL, {"min_accounts": min_accounts})
     store.sql("""
         CREATE OR REPLACE TEMP TABLE _cm_items AS
         SELECT platform, 'link' AS kind, link AS key, link AS label, post_id, account_id,
                created_at FROM _cm_link_items WHERE created_at IS NOT NULL
         UNION ALL
         SELECT platform, 'text', key, label, post_id, account_id, created_at FROM _cm_text_items
+        UNION ALL
+        SELECT platform, 'contact', contact, contact, post_id, account_id, created_at
+        FROM _cm_contact_items
     """)
     store.con.execute(
         _BURSTS_SQL,
@@ -370,10 +436,19 @@ def find_campaigns(
     for statement in _STORE_SQL.split(";\n"):
         if statement.strip():
             store.sql(statement)
+    judge_campaigns(store)
     for name in ("items", "bursts", "merge", "posts", "ids", "texts", "posts_text"):
         store.sql(f"DROP TABLE IF EXISTS _cm_{name}")
     store.sql("DROP VIEW IF EXISTS _cm_source")
-    for name in ("text_items", "link_items", "link_all", "links", "expand", "shorteners"):
+    for name in (
+        "text_items",
+        "link_items",
+        "contact_items",
+        "link_all",
+        "links",
+        "expand",
+        "shorteners",
+    ):
         store.sql(f"DROP TABLE IF EXISTS _cm_{name}")
     return store.count("campaigns")
 

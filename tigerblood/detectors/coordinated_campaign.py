@@ -1,12 +1,25 @@
 """Coordinated campaigns: an account that keeps turning up in bursts of many accounts pushing one
-link or one text."""
+link or one text, or that posted one template alongside many throwaway accounts."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from tigerblood.detectors.base import RuleDetector, Signal
+from tigerblood.detectors.base import RuleDetector, Signal, _known
+
+TEMPLATE = Signal(
+    "throwaway_campaign_accounts",
+    ">=",
+    "min_throwaway_campaign",
+    1.0,
+    'posted the template "{throwaway_campaign_key}" in campaign {throwaway_campaign_id} with '
+    "{throwaway_campaign_accounts} accounts ({throwaway_campaign_members}): "
+    "{throwaway_campaign_reason}",
+)
+"""The second way in (issue 14 item 5): one post is enough when the burst's members are mostly
+throwaway accounts (:mod:`tigerblood.campaigns.accounts`). Not in ``SIGNALS``: it does not weigh
+on the crew score, it stands on its own."""
 
 
 class CoordinatedCampaignDetector(RuleDetector):
@@ -31,6 +44,13 @@ class CoordinatedCampaignDetector(RuleDetector):
     - ``min_largest_campaign`` 10: a burst of ten accounts or more is hard to explain by chance.
     - ``min_score`` 0.5: the two required signals weigh 2.5 of 4.5 (0.56), enough on their own:
       the same group acting together twice is what coordination means.
+
+    The exception is a burst whose members are mostly new, audience-less accounts with little
+    history: there the members' profiles say what repetition otherwise has to, and one post
+    each is enough (``min_throwaway_campaign`` 5: any burst, which already needs 5 accounts
+    inside 24 h). Such a finding scores ``THROWAWAY_SCORE``, or the crew score when higher. An
+    account that is established itself is never flagged that way, and bursts pushed mostly by
+    established accounts (syndication, a shared petition) count for neither path.
     """
 
     name = "coordinated_campaign"
@@ -42,7 +62,11 @@ class CoordinatedCampaignDetector(RuleDetector):
         "min_repeat_partners": 4,
         "min_campaign_post_share": 0.1,
         "min_largest_campaign": 10,
+        "min_throwaway_campaign": 5,
     }
+    THROWAWAY_SCORE = 0.8
+    """A template among throwaway accounts is as strong as a crew met again with a large burst
+    (4 of 4.5 weights, 0.89) less the doubt that one sighting leaves."""
     SIGNALS = (
         Signal(
             "campaign_items",
@@ -84,4 +108,18 @@ class CoordinatedCampaignDetector(RuleDetector):
         "largest_campaign_id",
         "campaign_post_share",
         "observed_posts",
+        "throwaway_campaign_accounts",
+        "throwaway_campaign_id",
+        "throwaway_campaign_key",
+        "throwaway_campaign_members",
+        "throwaway_campaign_reason",
     )
+
+    def judge(self, row: Mapping[str, Any]) -> tuple[float, list[Signal]]:
+        """The crew score, or the throwaway-template score when the account posted in a burst
+        of throwaway accounts (the higher of the two, with both paths' signals)."""
+        score, met = super().judge(row)
+        value = row.get(TEMPLATE.feature)
+        if _known(value) and value >= self.thresholds_for(row)[TEMPLATE.threshold]:
+            return max(score, self.THROWAWAY_SCORE), [TEMPLATE, *met]
+        return score, met

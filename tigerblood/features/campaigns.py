@@ -1,12 +1,17 @@
 """Campaigns: how often the account posted inside a coordinated burst, and how big the biggest.
 
 Reads the tables :func:`tigerblood.campaigns.find_campaigns` stores; without that step every
-account reads as in no campaign.
+account reads as in no campaign. A campaign pushed by established accounts (syndication, a
+petition real people share: :mod:`tigerblood.campaigns.accounts`) is left out of every count, so
+outlets running the same wire stories day after day are no crew. A campaign pushed by throwaway
+accounts is counted separately (``throwaway_campaign_*``): there one post each is enough.
 """
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
+from ibis.common.exceptions import TableNotFound
 
 from tigerblood.features.base import KEYS, ModelTables, share, top_by
 from tigerblood.features.stored import stored_table
@@ -21,6 +26,13 @@ FEATURES = {
     "bursting every day is one item)",
     "campaign_repeat_partners": "other accounts that were in its bursts for at least two different "
     "items: a crew acting together again",
+    "throwaway_campaign_accounts": "accounts in the largest burst it joined whose members are "
+    "mostly new, audience-less or without history (0 if none, or if it is established itself)",
+    "throwaway_campaign_id": "id of that burst",
+    "throwaway_campaign_key": "the template (text with names, links and numbers replaced) or link "
+    "that burst pushed",
+    "throwaway_campaign_members": "names of that burst's members (the first ten)",
+    "throwaway_campaign_reason": "why that burst's members read as throwaway accounts",
 }
 
 MEMBERS = {
@@ -30,6 +42,22 @@ MEMBERS = {
     "post_ids": "array<string>",
 }
 CAMPAIGNS = {"campaign_id": "string", "kind": "string", "key": "string", "accounts": "int64"}
+JUDGED = {"verdict": "string", "reason": "string", "member_names": "string"}
+"""Campaign columns added by issue 14; a store written before reads them as null."""
+MEMBER_JUDGED = {"throwaway": "boolean", "established": "boolean"}
+
+
+def _with_columns(
+    tables: ModelTables, name: str, schema: dict[str, str], added: dict[str, str]
+) -> ir.Table:
+    """Stored table ``name`` with ``added`` columns, null where an older store lacks them."""
+    whole = {**schema, **added}
+    try:
+        have = set(tables.posts.get_backend().table(name).columns)
+    except TableNotFound:
+        return stored_table(tables, name, whole)
+    table = stored_table(tables, name, {k: v for k, v in whole.items() if k in have})
+    return table.mutate(**{k: ibis.null(v) for k, v in added.items() if k not in have})
 
 
 def repeat_partners(members: ir.Table) -> ir.Table:
@@ -57,16 +85,38 @@ def repeat_partners(members: ir.Table) -> ir.Table:
     return again.group_by(list(KEYS)).aggregate(campaign_repeat_partners=again.partner.count())
 
 
+def throwaway_template(members: ir.Table, campaigns: ir.Table) -> ir.Table:
+    """Per account that is not established itself: the largest campaign it joined whose members
+    are mostly throwaway accounts, with that campaign's key, member names and reason."""
+    throwaway = campaigns.filter(campaigns.verdict == "throwaway_accounts")
+    joined = members.filter(members.established.fill_null(False) == False)  # noqa: E712
+    sized = joined.join(throwaway, "campaign_id").select(
+        joined.platform, joined.account_id, joined.campaign_id, throwaway.accounts
+    )
+    best = sized.group_by(list(KEYS)).aggregate(throwaway_campaign_accounts=sized.accounts.max())
+    top = top_by(sized, "campaign_id", "accounts")
+    picked = top.join(throwaway, top.top_item == throwaway.campaign_id).select(
+        top.platform,
+        top.account_id,
+        throwaway_campaign_id=throwaway.campaign_id,
+        throwaway_campaign_key=throwaway.key,
+        throwaway_campaign_members=throwaway.member_names,
+        throwaway_campaign_reason=throwaway.reason,
+    )
+    return best.join(picked, list(KEYS))
+
+
 def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
     """Add campaign columns to ``base`` (which already carries ``observed_posts``)."""
-    members = stored_table(tables, "campaign_members", MEMBERS)
-    campaigns = stored_table(tables, "campaigns", CAMPAIGNS)
-    sized = members.join(campaigns, "campaign_id").select(
+    members = _with_columns(tables, "campaign_members", MEMBERS, MEMBER_JUDGED)
+    campaigns = _with_columns(tables, "campaigns", CAMPAIGNS, JUDGED)
+    counted = campaigns.filter(campaigns.verdict.fill_null("") != "established_accounts")
+    sized = members.join(counted, "campaign_id").select(
         members.platform,
         members.account_id,
         members.campaign_id,
-        campaigns.accounts,
-        item=campaigns.kind.concat(":", campaigns.key),
+        counted.accounts,
+        item=counted.kind.concat(":", counted.key),
         posts=members.post_ids.length(),
     )
     stats = sized.group_by(list(KEYS)).aggregate(
@@ -82,6 +132,8 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
         .drop("platform_right", "account_id_right")
         .left_join(repeat_partners(sized), list(KEYS))
         .drop("platform_right", "account_id_right")
+        .left_join(throwaway_template(members, campaigns), list(KEYS))
+        .drop("platform_right", "account_id_right")
     )
     return joined.mutate(
         campaign_repeat_partners=joined.campaign_repeat_partners.fill_null(0),
@@ -89,4 +141,5 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
         campaign_items=joined.campaign_items.fill_null(0),
         largest_campaign_accounts=joined.largest_campaign_accounts.fill_null(0),
         campaign_post_share=share(joined.campaign_posts.fill_null(0), joined.observed_posts),
+        throwaway_campaign_accounts=joined.throwaway_campaign_accounts.fill_null(0),
     ).drop("campaign_posts")
