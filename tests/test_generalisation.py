@@ -257,3 +257,14 @@ def test_the_audit_states_the_measured_error_of_its_flagged_share() -> None:
     assert error is not None and len(error["sources"]) == len(card["sources"])
     worst = max(abs(r["flagged_share"] - r["true_share"]) for r in card["sources"])
     assert error["max_abs_error"] == pytest.approx(worst, abs=1e-3)
+
+
+def test_the_mirror_quotes_the_thresholds_of_the_accounts_own_platform() -> None:
+    from tigerblood.reports.signals import check
+
+    row = profile("instagram", 450, 380, 30).to_pylist()[0]
+    (farming,) = [c for c in check(row) if c.detector == "follow_farming"]
+    following = next(s for s in farming.signals if s.feature == "following_count")
+    norm = Norms.load().for_platform("instagram")
+    assert norm is not None and following.threshold == max(150, round(norm.following_p25))
+    assert not farming.fires

@@ -104,13 +104,16 @@ def measured_share_error() -> dict[str, Any] | None:
     """The shipped model's leave-one-source-out error of the flagged share, per source and at
     worst, in share points: what "N% of your followers are flagged" is worth
     (docs/evaluation.md)."""
+    import orjson
+
     from tigerblood.learn.detector import default_model_path
-    from tigerblood.learn.model import LearnedModel
 
     path = default_model_path()
     if not path.exists():
         return None
-    loo = LearnedModel.load(path).card.get("evaluation", {}).get("leave_one_out")
+    # The card only: building the booster to read a few numbers would be wasted work.
+    card = orjson.loads(path.read_bytes()).get("card") or {}
+    loo = card.get("evaluation", {}).get("leave_one_out")
     if not loo:
         return None
     sources = [

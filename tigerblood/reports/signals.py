@@ -77,15 +77,17 @@ def check(row: Mapping[str, Any]) -> list[DetectorCheck]:
         if not isinstance(detector, RuleDetector):
             continue
         score, _met = detector.judge(row)
+        # The thresholds this row is judged by: a platform's norms may differ from the defaults.
+        thresholds = detector.thresholds_for(row)
         signals = [
             SignalCheck(
                 detector=detector.name,
                 feature=s.feature,
                 threshold_name=s.threshold,
                 op=s.op,
-                threshold=detector.thresholds[s.threshold],
+                threshold=thresholds[s.threshold],
                 value=row.get(s.feature),
-                status=status(s.op, row.get(s.feature), detector.thresholds[s.threshold]),
+                status=status(s.op, row.get(s.feature), thresholds[s.threshold]),
                 required=s.required,
             )
             for s in detector.SIGNALS
