@@ -3,12 +3,18 @@
 The messages are what ``watch bluesky`` subscribes to (posts, reposts, follows, profiles), drawn
 with the real firehose mix of ``bench/jetstream.py`` (JSONBench's 1M-event Bluesky sample)
 and that file's generator, then fed to the stream engine from memory, as a live socket would
-hand them over: micro-batches of 200, a 24-hour window, every touched account judged after each
-micro-batch, with the learned model and without. The baseline parses every message and does
-nothing else. Likes, half of the firehose, are not asked for by ``watch``, so about half of the
-generated events reach it.
+hand them over: micro-batches of ``--batch`` messages (a live feed cuts one at that count or
+after ``flush_s``, whichever comes first), a 24-hour window, every judgeable touched account
+judged after each micro-batch, with the learned model and without. The baseline parses every
+message and does nothing else. Likes, half of the firehose, are not asked for by ``watch``, so
+about half of the generated events reach it.
 
-    .venv/bin/python bench/stream.py [--events N]
+Latency is simulated from the measured time of every micro-batch: messages arrive at ``--rate``
+per second (a busy hour of the collections ``watch`` asks for), a batch is cut when full or
+``--flush`` seconds after its first message, and is processed when the previous one is done; an
+event's latency is from its arrival to the end of its batch's processing. p50/p99 over events.
+
+    .venv/bin/python bench/stream.py [--events N] [--batch 2000] [--rate 5000] [--flush 1.0]
 """
 
 from __future__ import annotations
@@ -50,22 +56,55 @@ def baseline(lines: list[bytes]) -> float:
     return time.perf_counter() - started
 
 
-def stream(lines: list[bytes], use_model: bool) -> tuple[float, int, int]:
+def stream(lines: list[bytes], use_model: bool, batch: int) -> tuple[list[float], int, int]:
+    """Seconds each micro-batch of ``batch`` messages took, changes reported, accounts held."""
     engine = StreamEngine(StreamSettings(window_s=24 * 3600.0, use_model=use_model))
     changes = 0
+    took: list[float] = []
 
     def count(_: dict) -> None:
         nonlocal changes
         changes += 1
 
-    started = time.perf_counter()
-    watch(lines, engine, batch_size=200, flush_s=math.inf, on_change=count)
-    return time.perf_counter() - started, changes, len(engine.states)
+    for start in range(0, len(lines), batch):
+        began = time.perf_counter()
+        watch(
+            lines[start : start + batch],
+            engine,
+            batch_size=batch,
+            flush_s=math.inf,
+            on_change=count,
+            confirm_at_end=False,
+        )
+        took.append(time.perf_counter() - began)
+    return took, changes, len(engine.states)
+
+
+def latencies(took: list[float], batch: int, rate: float, flush: float) -> list[float]:
+    """Sampled arrival-to-report latencies when messages arrive at ``rate`` per second.
+
+    A live batch holds ``size`` messages (full, or what came within ``flush`` seconds); when
+    that is smaller than the measured batches, each measured batch's time is shared evenly
+    among the live batches it stands for."""
+    size = min(batch, max(1, int(rate * flush)))
+    parts = max(1, batch // size)
+    out: list[float] = []
+    free = n = 0.0
+    for seconds in took:
+        for _ in range(parts):
+            full = (n + size) / rate  # the batch is cut when its last message arrives
+            free = max(full, free) + seconds / parts
+            out.extend(free - (n + i) / rate for i in range(0, size, max(1, size // 20)))
+            n += size
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000, help="firehose events generated")
+    parser.add_argument("--batch", type=int, default=2000, help="messages per micro-batch")
+    parser.add_argument("--rate", type=float, default=5000.0, help="messages/s for latency")
+    parser.add_argument("--flush", type=float, default=1.0, help="seconds before a batch is cut")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "firehose.jsonl"
@@ -75,12 +114,16 @@ def main() -> None:
     bare = baseline(lines)
     print(f"baseline orjson.loads: {bare:.2f} s, {len(lines) / bare:,.0f} messages/s")
     for use_model in (False, True):
-        seconds, changes, held = stream(lines, use_model)
+        took, changes, held = stream(lines, use_model, args.batch)
+        seconds = sum(took)
+        waits = sorted(latencies(took, args.batch, args.rate, args.flush))
+        p50, p99 = waits[len(waits) // 2], waits[int(len(waits) * 0.99)]
         label = "watch, model on " if use_model else "watch, rules only"
         print(
             f"{label}: {seconds:.2f} s, {len(lines) / seconds:,.0f} messages/s, "
             f"{changes:,} changes, {held:,} accounts held; "
-            f"ratio to baseline {bare / seconds:.3f} (time {seconds / bare:.0f}x)"
+            f"ratio to baseline {bare / seconds:.3f} (time {seconds / bare:.0f}x); "
+            f"latency at {args.rate:,.0f} msg/s: p50 {p50:.2f} s, p99 {p99:.2f} s"
         )
 
 

@@ -9,6 +9,7 @@ which the detectors and the model read as unknown.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Any
 
@@ -27,6 +28,19 @@ PROFILE_FIELDS = (
 COUNT_FIELDS = ("followers_count", "following_count")
 
 
+class _PostAggregates:
+    """The aggregates an account has only once it posts."""
+
+    __slots__ = ("reply_targets", "texts", "times", "urls", "window_posts")
+
+    def __init__(self) -> None:
+        self.urls: Tally[str] = Tally()
+        self.reply_targets: Tally[str | None] = Tally()
+        self.texts: Tally[str] = Tally()
+        self.times = SortedTimes()
+        self.window_posts: deque[PostFacts] = deque()
+
+
 def share(part: float | None, whole: float | None) -> float | None:
     """part / whole, None when the whole is zero or unknown (as the batch ``share``)."""
     if not whole or part is None:
@@ -38,20 +52,51 @@ class AccountState:
     """Windowed aggregates of one account. ``generation`` tells this state from an earlier one
     of the same account that was evicted: events of the old one must not revert the new one."""
 
-    def __init__(self, platform: str, account_id: str, generation: int) -> None:
+    def __init__(
+        self, platform: str, account_id: str, generation: int, first_seen_s: float = -math.inf
+    ) -> None:
         self.platform, self.account_id, self.generation = platform, account_id, generation
+        self.first_seen_s = first_seen_s
+        """Feed time this state was created: how long the account has been watched."""
         self.profile: dict[str, Any] = {}
         self.posts = 0
         self.link_posts = self.reply_posts = self.replies_with_link = 0
         self.mention_posts = self.hashtag_posts = 0
         self.link_count = self.shortened_links = 0
-        self.urls: Tally[str] = Tally()
-        self.reply_targets: Tally[str | None] = Tally()
-        self.texts: Tally[str] = Tally()
-        self.times = SortedTimes()
         self.followers: Tally[str] = Tally()
         self.following: Tally[str] = Tally()
-        self.window_posts: deque[PostFacts] = deque()
+        self._posted: _PostAggregates | None = None
+
+    def _post_aggregates(self) -> _PostAggregates:
+        # Made at the first post: most accounts met on the firehose only follow or are followed.
+        if self._posted is None:
+            self._posted = _PostAggregates()
+        return self._posted
+
+    @property
+    def urls(self) -> Tally[str]:
+        """Posts per promoted item (link or contact) in the window."""
+        return self._post_aggregates().urls
+
+    @property
+    def reply_targets(self) -> Tally[str | None]:
+        """Replies per replied-to account in the window."""
+        return self._post_aggregates().reply_targets
+
+    @property
+    def texts(self) -> Tally[str]:
+        """Posts per normalised text in the window."""
+        return self._post_aggregates().texts
+
+    @property
+    def times(self) -> SortedTimes:
+        """Post times in the window."""
+        return self._post_aggregates().times
+
+    @property
+    def window_posts(self) -> deque[PostFacts]:
+        """The posts in the window, oldest first."""
+        return self._post_aggregates().window_posts
 
     @property
     def key(self) -> tuple[str, str]:

@@ -37,7 +37,8 @@ def to_json(engine: StreamEngine, cursor: int | None) -> dict[str, Any]:
             if state.profile
         ],
         "events": [_event_json(engine, event) for event in engine.events],
-        "reported": [[k[0], k[1], flagged, list(p)] for k, (flagged, p) in engine.reported.items()],
+        "alarms": engine.alarms.to_json(),
+        "first_seen": [[k[0], k[1], s.first_seen_s] for k, s in engine.states.items()],
         "stats": dict(engine.stats),
     }
 
@@ -65,8 +66,13 @@ def load(path: Path, settings: StreamSettings) -> tuple[StreamEngine, int | None
         engine.now_s = max(engine.now_s, arrival)
         _replay(engine, arrival, (platform, account_id), live, post, other, other_live)
     engine.now_s = max(engine.now_s, float(data["now_s"]))
-    for platform, account_id, flagged, patterns in data["reported"]:
-        engine.reported[(platform, account_id)] = (flagged, tuple(patterns))
+    for platform, account_id, flagged, patterns in data.get("reported", []):
+        engine.alarms.load([[platform, account_id, flagged, patterns, None, 0, None]])
+    engine.alarms.load(data.get("alarms", []))
+    for platform, account_id, first_seen in data.get("first_seen", []):
+        state = engine.states.get((platform, account_id))
+        if state is not None:
+            state.first_seen_s = first_seen
     engine.stats.update(data.get("stats", {}))
     return engine, data.get("cursor")
 

@@ -13,6 +13,7 @@ restart misses what was sent meanwhile).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -65,12 +66,22 @@ def watch(
     checkpoint_path: Path | None = None,
     checkpoint_every_s: float = 30.0,
     max_messages: int | None = None,
+    confirm_at_end: bool = True,
 ) -> WatchReport:
-    """Run ``messages`` through ``engine`` until they end (or ``max_messages``)."""
+    """Run ``messages`` through ``engine`` until they end (or ``max_messages``). At their end,
+    flags still waiting for confirmation are judged (nothing more will come) unless
+    ``confirm_at_end`` is False: a caller feeding one feed in several calls confirms itself."""
     decoder = decoder or JetstreamDecoder()
     report = WatchReport(cursor=cursor)
     pending: list[bytes] = []
     started = last_save = time.monotonic()
+
+    def deliver(verdicts: list[dict[str, Any]]) -> None:
+        for verdict in verdicts:
+            report.changes += 1
+            key = (verdict["platform"], verdict["account_id"])
+            (report.flagged.add if verdict["flagged"] else report.flagged.discard)(key)
+            on_change(verdict)
 
     def flush() -> None:
         nonlocal last_save
@@ -88,11 +99,7 @@ def watch(
         # Never past the wall clock: a Mastodon post's time is its server's claim, and one
         # dated in the future would otherwise expire the whole window early.
         arrival = min(max(known) / 1e6, time.time()) if known else engine.now_s
-        for verdict in engine.apply(batches, arrival):
-            report.changes += 1
-            key = (verdict["platform"], verdict["account_id"])
-            (report.flagged.add if verdict["flagged"] else report.flagged.discard)(key)
-            on_change(verdict)
+        deliver(engine.apply(batches, arrival))
         if checkpoint_path is not None and time.monotonic() - last_save >= checkpoint_every_s:
             checkpoint.save(checkpoint_path, engine, report.cursor)
             last_save = time.monotonic()
@@ -102,6 +109,7 @@ def watch(
             if message == IDLE:  # a quiet live feed: what waited its time is judged now
                 if pending and time.monotonic() - started >= flush_s:
                     flush()
+                deliver(engine.confirm_due(time.time()))  # flags that held while quiet
                 continue
             report.messages += 1
             stamp = decoder.cursor_of(message) if cursor is not None else None
@@ -116,6 +124,8 @@ def watch(
             if max_messages is not None and report.messages >= max_messages:
                 break  # now, not at the next message: a live feed may never send one
         flush()
+        if confirm_at_end:  # the end of the input: nothing more will come
+            deliver(engine.confirm_due(math.inf))
     except KeyboardInterrupt:
         # The pending messages are not in the state and the cursor is not past them: a
         # restart from the checkpoint reads them again.

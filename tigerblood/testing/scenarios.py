@@ -10,12 +10,20 @@ through the real ingest pipeline. It mixes:
   following a few dozen accounts, and now and then sharing a link (once, all together, the same
   news link: a burst of genuine accounts that must not read as a campaign member pattern);
 - ``link_reply_spam``: replies carrying the same link under strangers' posts, no audience;
-- ``follow_farming``: 310-600 follows, almost no posts, almost no one following back;
+- ``follow_farming``: 310-600 follows in two or three sprees within a day, almost no posts,
+  almost no one following back;
 - ``pitch_conversation``: real back-and-forth with many people, each exchange closed by a pitch
   and the same product link;
 - ``coordinated_campaign``: accounts that otherwise post normally and, three times in a week,
   push the same link (with per-account tracking tags, sometimes through a shortener whose link
-  card shows the destination) or near-identical text within a few hours.
+  card shows the destination) or near-identical text within a few hours;
+- genuine ``newcomer`` accounts (truth ``genuine``) that join during the capture, follow one or
+  two starter packs (100-200 accounts within minutes, before their first post), then post and
+  reply normally and are followed back by a few: the normal first day on Bluesky;
+- genuine ``chatty`` accounts (truth ``genuine``) in pairs that trade bursts of quick replies
+  (a dozen or more within the hour, several times), the way friends talk in replies.
+
+The genuine variants are named in ``Scenario.variants`` (``did -> newcomer | chatty``).
 
 The truth is written beside the events as ``labels.csv`` in the model's labels layout (``kind`` is
 the pattern). Generated data tests the machinery; detector thresholds are never tuned on it.
@@ -63,6 +71,8 @@ class Sizes:
     pitch_conversation: int = 5
     campaign: int = 8
     days: int = 7
+    newcomers: int = 6
+    chatty: int = 6
 
 
 @dataclass
@@ -73,6 +83,8 @@ class Scenario:
     labels: Path
     truth: dict[str, str]
     handles: dict[str, str] = field(default_factory=dict)
+    variants: dict[str, str] = field(default_factory=dict)
+    """Genuine accounts generated with a variant behaviour: ``did -> newcomer | chatty``."""
 
     def accounts(self, pattern: str) -> set[str]:
         """DIDs whose truth is ``pattern``."""
@@ -210,6 +222,7 @@ class _World:
         self.cap = _Capture(rng)
         self.truth: dict[str, str] = {}
         self.handles: dict[str, str] = {}
+        self.variants: dict[str, str] = {}
         self.topic: dict[str, str] = {}
         self.roots: list[tuple[Ref, datetime]] = []
         self.outside = [self.cap.did() for _ in range(600)]
@@ -219,14 +232,18 @@ class _World:
         hi = self.sizes.days - 0.2 if hi_day is None else hi_day
         return START + timedelta(days=self.rng.uniform(lo_day, hi))
 
-    def account(self, pattern: str, name: str, bio: str) -> str:
+    def account(self, pattern: str, name: str, bio: str, joined: datetime | None = None) -> str:
+        """A new account; ``joined`` (during the capture) for one that signs up while we watch."""
         did = self.cap.did()
         handle = f"{name.lower().replace(' ', '')}{len(self.truth)}.example.social"
         self.truth[did] = pattern
         self.handles[did] = handle
         self.topic[did] = self.rng.choice(texts.TOPICS)
-        at = START - timedelta(days=self.rng.uniform(1, 300))
-        self.cap.identity(did, handle, START - timedelta(hours=1, seconds=len(self.truth)))
+        at = joined or START - timedelta(days=self.rng.uniform(1, 300))
+        # Jetstream's time_us only grows: the identity event comes a second before the profile.
+        seen = joined - timedelta(seconds=1) if joined else None
+        seen = seen or START - timedelta(hours=1, seconds=len(self.truth))
+        self.cap.identity(did, handle, seen)
         self.cap.profile(did, name, bio, at)
         return did
 
@@ -299,8 +316,14 @@ def _follow_farming(world: _World, people: list[str]) -> None:
         # More than two Bluesky starter packs (150 accounts each) would make a newcomer follow:
         # fewer is what a genuine newcomer does before posting, not farming (issue 14). The
         # field report's farmer follows 700.
+        # Farming tools follow in sprees (hundreds within hours, then wait for follow-backs),
+        # here two or three within the account's first day.
         targets = rng.sample(world.outside, rng.randint(300, 590)) + _pick(rng, people, 10)
-        world.follows(did, targets)
+        start = world.when(0, world.sizes.days - 1.5)
+        sprees = rng.randint(2, 3)
+        for n, subject in enumerate(targets):
+            spree = start + timedelta(hours=8 * (n * sprees // len(targets)))
+            cap.follow(did, subject, spree + timedelta(minutes=rng.uniform(0, 90)))
         for _ in range(rng.randint(0, 2)):
             cap.post(did, world.when(), rng.choice(["hi", "follow back!", "new here"]))
         for fan in _pick(rng, people, rng.randint(0, 2)):
@@ -366,6 +389,65 @@ def _campaign(world: _World, people: list[str]) -> None:
         cap.post(did, at, f"{intro} {short.split('://')[1]}", link=short, card=card)
 
 
+def _newcomers(world: _World, people: list[str]) -> None:
+    """Bluesky's normal first day: sign up, follow a starter pack or two within minutes, then
+    post and reply like anyone, and be followed back by a few."""
+    rng, cap = world.rng, world.cap
+    for _ in range(world.sizes.newcomers):
+        joined = world.when(0, max(world.sizes.days - 2.0, 0.5))
+        name = rng.choice(["Mia", "Jo", "Ravi", "Lena", "Tom"])
+        did = world.account("genuine", name, "New here. Coffee and books.", joined)
+        world.variants[did] = "newcomer"
+        pack = rng.sample(world.outside, rng.randint(90, 180)) + _pick(rng, people, 10)
+        t = joined + timedelta(minutes=1)
+        for subject in pack:
+            t += timedelta(seconds=rng.uniform(0.5, 4))
+            cap.follow(did, subject, t)
+        day = (joined - START).total_seconds() / 86400 + 0.05
+        hi = min(day + 2.0, world.sizes.days - 0.2)
+        for _ in range(rng.randint(3, 8)):
+            at = world.when(day, hi)
+            world.roots.append((cap.post(did, at, texts.root_text(rng, world.topic[did])), at))
+        genuine_roots = [r for r in world.roots if world.truth[r[0].author] == "genuine"]
+        for root, at in _pick(rng, genuine_roots, rng.randint(1, 4)):
+            later = max(at, joined) + timedelta(minutes=rng.uniform(10, 300))
+            cap.post(did, later, texts.reply_text(rng), reply_to=root)
+        for fan in _pick(rng, people, rng.randint(1, 10)):
+            cap.follow(fan, did, joined + timedelta(hours=rng.uniform(0.5, 30)))
+
+
+def _chatty(world: _World, people: list[str]) -> None:
+    """Pairs of friends trading bursts of quick replies: fast and many, but a conversation."""
+    rng, cap = world.rng, world.cap
+    pairs = [
+        (
+            world.account("genuine", rng.choice(["Bo", "Eli", "Fay"]), "Talks too much."),
+            world.account("genuine", rng.choice(["Cy", "Dee", "Gus"]), "Replies guy, sorry."),
+        )
+        for _ in range(world.sizes.chatty // 2)
+    ]
+    for a, b in pairs:
+        world.variants[a] = world.variants[b] = "chatty"
+        for did, friend in ((a, b), (b, a)):
+            cap.follow(did, friend, world.when(0, 0.5))
+            world.follows(did, _pick(rng, people, rng.randint(10, 30)))
+        for _ in range(rng.randint(3, 6)):
+            at = world.when()
+            root = cap.post(a, at, texts.root_text(rng, world.topic[a]))
+            world.roots.append((root, at))
+            parent, t = root, at
+            for turn in range(rng.randint(12, 30)):
+                t += timedelta(seconds=rng.uniform(20, 240))
+                author = b if turn % 2 == 0 else a
+                # reply_text always carries a detail: the bare stock answers of answer_text,
+                # repeated by a dozen fast talkers, would read as one template (a limit of this
+                # generator's small vocabulary, not of how friends talk).
+                parent = cap.post(author, t, texts.reply_text(rng), reply_to=parent)
+        for fan in _pick(rng, people, rng.randint(3, 12)):
+            cap.follow(fan, a, world.when())
+            cap.follow(fan, b, world.when())
+
+
 def generate(out_dir: Path, *, seed: int = 0, sizes: Sizes | None = None) -> Scenario:
     """Write ``jetstream.jsonl`` and ``labels.csv`` into ``out_dir``; same seed, same files."""
     sizes = sizes or Sizes()
@@ -375,6 +457,8 @@ def generate(out_dir: Path, *, seed: int = 0, sizes: Sizes | None = None) -> Sce
     _follow_farming(world, people)
     _pitch_conversation(world, people)
     _campaign(world, people)
+    _newcomers(world, people)
+    _chatty(world, people)
     out_dir.mkdir(parents=True, exist_ok=True)
     events = out_dir / "jetstream.jsonl"
     world.cap.write(events)
@@ -385,7 +469,7 @@ def generate(out_dir: Path, *, seed: int = 0, sizes: Sizes | None = None) -> Sce
         for did, pattern in world.truth.items():
             source = f"tigerblood.testing.scenarios seed={seed}"
             writer.writerow(["bluesky", did, int(pattern != "genuine"), pattern, source])
-    return Scenario(events, labels, dict(world.truth), dict(world.handles))
+    return Scenario(events, labels, dict(world.truth), dict(world.handles), dict(world.variants))
 
 
 def main(argv: list[str] | None = None) -> None:
