@@ -7,7 +7,8 @@ about 2 likes of the account's posts per follower, and a reading of its follower
 6 days (the cumulative follows).
 Timed in this run: `judge(store)` (features, detectors, learned model, verdicts: the baseline
 every report needs, done once per store), then the audit and the mirror, each built and rendered
-to HTML and to JSON.
+to HTML and to JSON (the audit with its paragraph in plain words, the mirror with listening and
+borrowed reach).
 Usage: python bench/report.py [FOLLOWERS]   (default 10000; target: reports under 10 s)
 """
 
@@ -165,6 +166,9 @@ def main() -> None:
         f"count anomalies {[(i.anomaly, i.kind) for i in report.count_growth.anomalies]}, "
         f"HTML {len(html) / 1e6:.1f} MB; mirror HTML {len(mhtml) / 1e3:.0f} kB"
     )
+    print("audit in plain words:", " ".join(report.plain_words()))
+    top = mreport.ranked()[0]
+    print(f"mirror's first line: {top.behaviour.feature} ({top.standing})")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:,.0f} MB")
 

@@ -113,7 +113,9 @@ def test_mirror_places_the_account_among_genuine_accounts_and_advises(spammy) ->
     assert (links.reference.percentile, links.reference.outside) == (99, 1)
     en = get_lang("en")
     assert links.advice(en).startswith(
-        f"100% of your replies carry a link; genuine accounts stay under {en.pct(p95)}."
+        "100% of your replies carry a link or a contact (a phone number, WhatsApp, Telegram, "
+        "an e-mail address…). Genuine accounts of Cresci-2015 (Twitter, 2013, 1,919 accounts) "
+        f"stay under {en.pct(p95)}."
     )
     assert [(s.detector, s.status) for s in links.signals] == [("link_reply_spam", "trips")]
     same = by_feature(spammy)["top_url_share"]
@@ -123,9 +125,11 @@ def test_mirror_places_the_account_among_genuine_accounts_and_advises(spammy) ->
 
 def test_mirror_of_a_genuine_looking_account_gives_no_advice(store: Store) -> None:
     report = mirror(store, "twitter:100")
-    assert {b.standing for b in report.behaviours} <= {"typical", "unknown"}
+    assert {b.standing for b in report.behaviours} <= {"typical", "no_reference", "unknown"}
     assert all(b.advice(get_lang("en")) is None for b in report.behaviours)
-    assert "Nothing: every behaviour measured is typical" in mirror_html(report)
+    assert "Nothing: no behaviour measured meets or nears a detector threshold" in mirror_html(
+        report
+    )
 
 
 def test_mirror_thresholds_are_the_detector_classes_own(spammy) -> None:
@@ -161,7 +165,8 @@ def test_french_reports_come_from_the_catalogue(carol, spammy) -> None:
     assert '<html lang="fr">' in html
     assert "Audit d'audience\u00a0: @carol" in html and "audience achetée" in html
     advice = json.loads(to_json(spammy, fr))["behaviours"][0]["advice"]
-    assert advice.startswith("100\u00a0% de vos réponses contiennent un lien")
+    assert advice.startswith("100\u00a0% de vos réponses contiennent un lien ou un contact")
+    assert "Comptes authentiques de Cresci-2015 (Twitter, 2013, 1\u202f919 comptes)" in advice
     assert "Ce qui ressort" in mirror_html(spammy, fr)
 
 

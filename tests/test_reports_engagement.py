@@ -156,3 +156,52 @@ def test_readings_minutes_apart_are_one_reading(tmp_path: Path) -> None:
     ingest([folder], store)
     target = Target("twitter", "9", None)
     assert [(t.day, n) for t, n in readings(store, target)] == [(1, 101), (2, 130)]
+
+
+def test_the_audit_sets_the_follower_count_beside_what_the_audience_does(carol) -> None:
+    # 80 declared, 60 observed (20 bought-looking fans flagged); readers 1000-1039 post, 1001
+    # replied; 15 followers liked (5 readers, 10 fans); the burst week brought the 20 fans.
+    words = carol.plain_words()
+    assert words[:3] == [
+        "80 followers on the profile; 60 of them are in the data.",
+        "33.3% of the followers that could be judged are flagged.",
+        "Of the 40 followers whose own posts are in the data, 2.5% ever replied to it or "
+        "mentioned it.",
+    ]
+    assert "25.0% of the followers in the data liked one of its posts." in words
+    assert "Among the followers who interact, 67% are flagged." in words  # 10 of 15
+    rise = carol.credibility.rise
+    assert (rise.source, rise.added, rise.flagged) == ("follows", 28, 20)
+    assert "added 28 followers, 71% of them flagged." in words[-2]
+    french = " ".join(carol.plain_words(get_lang("fr")))
+    assert "abonnés selon le profil" in french and "71\u00a0%" in french
+    assert 'id="plain-words"' in audit_html(carol)
+    assert json.loads(to_json(carol, get_lang("fr")))["plain_words"][0].startswith("80 abonnés")
+
+
+def test_what_the_audit_cannot_measure_it_says(tmp_path: Path) -> None:
+    from tigerblood.reports.count_growth import CountGrowth
+    from tigerblood.reports.credibility import credibility, plain_words
+    from tigerblood.reports.growth import growth
+
+    empty = CountGrowth([], [], 0.0, 0.0, False)
+    c = credibility(1_200_000, [], [], [], set(), False, growth([]), empty)
+    assert plain_words(c, get_lang("en")) == [
+        "1.2M followers on the profile, none of them in the data: who they are and what they "
+        "do cannot be measured.",
+        "Growth over time cannot be measured: no follow dates, and the count was not read twice.",
+    ]
+    assert c.missing == ["no_followers", "no_growth"]
+
+
+def test_without_follow_dates_the_fastest_rise_comes_from_the_count_readings() -> None:
+    from tigerblood.reports.credibility import fastest_reading
+
+    times = [datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=7 * d) for d in range(4)]
+    counts = count_growth(list(zip(times, [1_000, 1_100, 301_100, 301_200], strict=True)), [])
+    rise = fastest_reading(counts, [])
+    assert rise is not None and (rise.added, rise.start, rise.flagged_share) == (
+        300_000,
+        "2024-01-08",
+        None,
+    )

@@ -97,6 +97,13 @@ class LinkReplySpamDetector(RuleDetector):
         "top_url_share",
         "distinct_urls",
         "reply_to_non_followers_share",
+        # Listening and borrowed reach (tigerblood.features.listening): evidence only, no
+        # weight, so scores are unchanged; null where the data cannot tell (no threads, no
+        # follower counts) and on the live stream, which does not compute them.
+        "answering_reply_share",
+        "pitched_account_share",
+        "big_target_share",
+        "big_target_promo_share",
     )
 
     def phrase_values(self, row: Mapping[str, Any]) -> Mapping[str, Any]:

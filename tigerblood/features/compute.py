@@ -16,6 +16,7 @@ from tigerblood.features import (
     conversations,
     graph,
     links,
+    listening,
     profile,
     replies,
     text,
@@ -23,7 +24,17 @@ from tigerblood.features import (
 from tigerblood.features.base import KEYS, ModelTables
 from tigerblood.store import Store
 
-FAMILIES = (activity, links, replies, graph, text, profile, conversations, campaigns)
+FAMILIES = (
+    activity,
+    links,
+    replies,
+    graph,
+    text,
+    profile,
+    conversations,
+    campaigns,
+    listening,
+)
 """Order matters: later families read columns earlier ones add (observed_posts, reply_posts)."""
 
 DESCRIPTIONS: dict[str, str] = {  # feature name -> its one-line meaning, in family order

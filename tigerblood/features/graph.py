@@ -15,12 +15,43 @@ FEATURES = {
 }
 
 
+def incoming_edges(tables: ModelTables) -> ir.Table:
+    """Per followed account: distinct followers observed, as ``edges_in``."""
+    follows = tables.follows.filter(tables.follows.action.fill_null("follow") == "follow")
+    return follows.group_by(platform=follows.platform, account_id=follows.followee_id).aggregate(
+        edges_in=follows.follower_id.nunique()
+    )
+
+
+def follower_counts(tables: ModelTables) -> ir.Table:
+    """``followers`` of every account known by a profile or by follows toward it, by the
+    definition of ``followers_count`` (the profile's count, else the edges observed), for
+    families that need the audience of *other* accounts (whom a reply goes to)."""
+    acc = tables.accounts
+    declared = acc.select(
+        acc.platform,
+        acc.account_id,
+        declared=acc.followers_count.cast("int64"),
+        edges=ibis.null("int64"),
+    )
+    edges = incoming_edges(tables)
+    observed = edges.select(
+        edges.platform,
+        edges.account_id,
+        declared=ibis.null("int64"),
+        edges=edges.edges_in.cast("int64"),
+    )
+    both = declared.union(observed, distinct=False)
+    known = both.group_by(list(KEYS)).aggregate(
+        declared=both.declared.max(), edges=both.edges.max()
+    )
+    return known.select(*KEYS, followers=known.declared.coalesce(known.edges))
+
+
 def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
     """Add graph columns to ``base``."""
     follows = tables.follows.filter(tables.follows.action.fill_null("follow") == "follow")
-    incoming = follows.group_by(
-        platform=follows.platform, account_id=follows.followee_id
-    ).aggregate(edges_in=follows.follower_id.nunique())
+    incoming = incoming_edges(tables)
     outgoing = follows.group_by(
         platform=follows.platform, account_id=follows.follower_id
     ).aggregate(edges_out=follows.followee_id.nunique())

@@ -19,7 +19,9 @@ from typing import Any
 
 from tigerblood.reports.audience import Member, followers, likers, repliers
 from tigerblood.reports.count_growth import CountGrowth, count_growth, readings
+from tigerblood.reports.credibility import Credibility, credibility, plain_words
 from tigerblood.reports.growth import Growth, growth
+from tigerblood.reports.i18n import Lang, get_lang
 from tigerblood.reports.stats import wilson
 from tigerblood.reports.target import Target, ensure_judged, resolve
 from tigerblood.store import Store
@@ -78,12 +80,21 @@ class AuditReport:
     share_error: dict[str, Any] | None = None
     """How far the flagged share was from the true share on labelled sources the model was not
     trained on (leave one source out, from the shipped model's card); None without a card."""
+    credibility: Credibility | None = None
+    """The follower count beside what the audience does (:mod:`tigerblood.reports.credibility`)."""
 
-    def to_json(self) -> dict[str, Any]:
-        """A plain dict (every account and post id behind every number)."""
+    def plain_words(self, lang: Lang | None = None) -> list[str]:
+        """The paragraph in plain words, one sentence per item."""
+        if self.credibility is None:
+            return []
+        return plain_words(self.credibility, lang or get_lang("en"))
+
+    def to_json(self, lang: Lang | None = None) -> dict[str, Any]:
+        """A plain dict (every account and post id behind every number); the paragraph in plain
+        words is in ``lang`` (English by default)."""
         data = asdict(self)
         data["target"] = {**asdict(self.target), "key": self.target.key}
-        return {"report": "audit", **data}
+        return {"report": "audit", **data, "plain_words": self.plain_words(lang)}
 
 
 def quality_score(groups: list[Group]) -> tuple[float | None, tuple[float, float] | None]:
@@ -149,6 +160,18 @@ def audit(store: Store, account: str) -> AuditReport:
     quality, interval = quality_score([fol, rep, lik])
     points = readings(store, target)  # the latest reading beats the first profile stored
     declared = points[-1][1] if points else target.followers_count
+    grown = growth(fol.members)
+    counted = count_growth(points, fol.members)
+    credible = credibility(
+        declared,
+        fol.members,
+        rep.members,
+        lik.members,
+        _posting(store, target),
+        _likes_known(store, target),
+        grown,
+        counted,
+    )
     notes = []
     if not fol.members:
         notes.append("no_followers_observed")
@@ -164,14 +187,31 @@ def audit(store: Store, account: str) -> AuditReport:
         is_sample=declared is not None and declared > len(fol.members) > 0,
         flagged_posts=_flagged_posts(rep),
         posts_received=sum(len(m.posts) for m in rep.members),
-        growth=growth(fol.members),
+        growth=grown,
         likers=lik,
         flagged_likes=_flagged_posts(lik),
         likes_received=sum(len(m.posts) for m in lik.members),
-        count_growth=count_growth(points, fol.members),
+        count_growth=counted,
         notes=notes,
         share_error=measured_share_error(),
+        credibility=credible,
     )
+
+
+def _posting(store: Store, target: Target) -> set[str]:
+    """Followers of ``target`` whose own posts are in the data (only they can be seen replying)."""
+    rows = store.sql(
+        "SELECT DISTINCT account_id FROM posts WHERE platform = ? AND account_id IN "
+        "(SELECT follower_id FROM follows WHERE platform = ? AND followee_id = ?)",
+        [target.platform, target.platform, target.account_id],
+    )
+    return {r[0] for r in rows}
+
+
+def _likes_known(store: Store, target: Target) -> bool:
+    """Whether the data holds any like on the target's platform (else likes cannot be told)."""
+    rows = store.sql("SELECT count(*) FROM likes WHERE platform = ?", [target.platform])
+    return bool(rows[0][0])
 
 
 def _flagged_posts(group: Group) -> list[dict[str, Any]]:

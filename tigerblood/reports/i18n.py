@@ -16,10 +16,13 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
 DOMAIN = "tigerblood"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+COMPACT_FROM = 10_000
+"""Counts from here on are said compactly (300k, 1.2M): the paragraph's numbers are read, not
+checked to the unit (the tables beside it give them whole)."""
 LANGUAGES = ("en", "fr")
 """Languages with a complete catalogue (English is the source language of the messages)."""
 
@@ -60,6 +63,14 @@ class Lang:
             return "—"
         fmt = "#,##0" if digits == 0 else "#,##0." + "#" * digits
         return format_decimal(value, fmt, locale=self.locale)
+
+    def count(self, value: int | None) -> str:
+        """A count as people say it: whole below 10,000, compact above ("1.2M", "1,2 M")."""
+        if value is None:
+            return "—"
+        if abs(value) < COMPACT_FROM:
+            return self.num(value)
+        return format_compact_decimal(value, locale=self.locale, fraction_digits=1)
 
     def day(self, value: date | str) -> str:
         """A calendar day in the language's medium form (``Jan 3, 2024``, ``3 janv. 2024``)."""

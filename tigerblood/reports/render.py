@@ -29,7 +29,14 @@ from tigerblood.reports.behaviours import (
 from tigerblood.reports.count_growth import MIN_INTERVALS
 from tigerblood.reports.growth import K
 from tigerblood.reports.i18n import Lang, get_lang
-from tigerblood.reports.mirror import BehaviourResult, MirrorReport, fmt, rank
+from tigerblood.reports.mirror import (
+    BehaviourResult,
+    MirrorReport,
+    fmt,
+    population_name,
+    rank,
+    standing_text,
+)
 from tigerblood.reports.signals import NEAR
 
 LIST_LIMIT = 200
@@ -167,6 +174,8 @@ def mirror_html(report: MirrorReport, lang: Lang | None = None) -> str:
             fmt=lambda b, v: fmt(lang, b.behaviour.unit, v),
             fmt_tick=tick,
             rank=lambda s: rank(lang, s),
+            standing_text=lambda b: standing_text(lang, b),
+            population=lambda s: population_name(lang, s.population),
             ref=report.reference,
             near=NEAR,
         )
@@ -175,5 +184,5 @@ def mirror_html(report: MirrorReport, lang: Lang | None = None) -> str:
 
 def to_json(report: AuditReport | MirrorReport, lang: Lang | None = None) -> bytes:
     """The report as indented JSON (``--json``)."""
-    data = report.to_json(lang) if isinstance(report, MirrorReport) else report.to_json()
+    data = report.to_json(lang)
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"

@@ -9,9 +9,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from tigerblood.reports.audit import AuditReport
-from tigerblood.reports.behaviours import ANOMALY_KINDS, BURST_KINDS, PATTERNS, STANDING
+from tigerblood.reports.behaviours import ANOMALY_KINDS, BURST_KINDS, PATTERNS
 from tigerblood.reports.i18n import Lang
-from tigerblood.reports.mirror import MirrorReport, fmt, rank
+from tigerblood.reports.mirror import MirrorReport, fmt, rank, standing_text
 
 
 def audit_summary(report: AuditReport, lang: Lang, console: Console) -> None:
@@ -64,6 +64,9 @@ def audit_summary(report: AuditReport, lang: Lang, console: Console) -> None:
             f"{lang.num(item.before)} → {lang.num(item.after)}",
         )
     console.print(table)
+    paragraph = " ".join(report.plain_words(lang))
+    if paragraph:
+        console.print(escape(paragraph))
     if "no_followers_observed" in report.notes:
         console.print(
             escape(
@@ -94,11 +97,11 @@ def mirror_summary(report: MirrorReport, lang: Lang, console: Console) -> None:
     table.add_column(_("This account"), justify="right")
     table.add_column(_("Percentile"), justify="right")
     table.add_column(_("Standing"))
-    for b in report.behaviours:
+    for b in report.ranked():
         basis = b.reference or b.local
         pct = rank(lang, basis) if basis else "—"
         style = {"trips": "red", "unusual": "red", "near": "yellow"}.get(b.standing, "")
-        standing = escape(_(STANDING[b.standing]))
+        standing = escape(standing_text(lang, b))
         table.add_row(
             escape(_(b.behaviour.label)),
             fmt(lang, b.behaviour.unit, b.value),
@@ -106,7 +109,9 @@ def mirror_summary(report: MirrorReport, lang: Lang, console: Console) -> None:
             f"[{style}]{standing}[/{style}]" if style else standing,
         )
     console.print(table)
-    for b in report.behaviours:
+    for b in report.ranked():
         advice = b.advice(lang)
         if advice:
             console.print(f"• {escape(advice)}")
+    for why, labels in report.unmeasured(lang).items():
+        console.print(f"[dim]{escape(why)} ({escape(', '.join(labels))})[/dim]")
