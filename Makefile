@@ -20,10 +20,18 @@ $(VENV)/.installed: pyproject.toml uv.lock
 setup: $(VENV)/.installed
 	$(VENV)/bin/python -m compileall -q tigerblood
 
+# The demo store holds the bundled Cresci-2015 sample (real accounts, no audience in the data) and
+# a generated Bluesky audience (tigerblood.testing.audience: a creator whose followers, repliers
+# and likers are all in the data, bought followers and reply spammers among them), so the audit
+# has an audience to judge. The store is rebuilt from scratch each time.
 demo: setup
-	$(TB) scan examples/cresci-2015-sample --db demo.duckdb --out demo-verdicts.jsonl
-	$(TB) audit uscitedentro --db demo.duckdb --out demo-audit.html
+	rm -f demo.duckdb demo.duckdb.wal
+	$(VENV)/bin/python -m tigerblood.testing.audience demo-audience
+	$(TB) scan examples/cresci-2015-sample demo-audience/jetstream.jsonl --db demo.duckdb --out demo-verdicts.jsonl
+	$(TB) audit maya0.example.social --db demo.duckdb --out demo-audit.html
 	$(TB) mirror avelinaforbe --db demo.duckdb --out demo-mirror.html
+	@echo "Browse it (overview, accounts, campaigns, audit, mirror, review queue):"
+	@echo "  $(TB) serve --db demo.duckdb    # then open http://127.0.0.1:8000/"
 
 lint: setup
 	$(VENV)/bin/ruff check tigerblood tests bench
@@ -52,4 +60,4 @@ bench: setup
 	$(VENV)/bin/python bench/report.py
 
 clean:
-	rm -rf $(VENV) demo.duckdb demo-verdicts.jsonl demo-audit.html demo-mirror.html
+	rm -rf $(VENV) demo.duckdb demo-verdicts.jsonl demo-audit.html demo-mirror.html demo-audience

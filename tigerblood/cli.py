@@ -20,6 +20,7 @@ from tigerblood.collect.commands import collect_app
 from tigerblood.scoring import DEFAULT_THRESHOLD
 from tigerblood.store import Store
 from tigerblood.stream.commands import watch_command
+from tigerblood.web.commands import serve_command
 
 if TYPE_CHECKING:
     from tigerblood.scan import ScanResult
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.add_typer(collect_app, name="collect")
 app.command("watch")(watch_command)
+app.command("serve")(serve_command)
 out_console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -240,17 +242,28 @@ def campaigns_cli(
         raise typer.Exit(code)
 
 
+ReviewStores = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--reviews", help="Store whose confirmed (1) / dismissed (0) reviews are labels too."
+    ),
+]
+
+
 @app.command("learn")
 def learn_command(
-    sources: Annotated[list[Path], typer.Argument(help="Labelled sources (with labels).")],
     out: Annotated[Path, typer.Option(help="Model file to write (JSON) beside its card.")],
+    sources: Annotated[
+        list[Path] | None, typer.Argument(help="Labelled sources (with labels).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    reviews: ReviewStores = None,
 ) -> None:
     """Train the gradient-boosted model, calibrated on out-of-fold predictions."""
     from tigerblood.learn.evaluate import learn_command as learn
 
     try:
-        summary = learn(sources, out, seed=seed)
+        summary = learn(sources or [], out, seed=seed, reviews=reviews or [])
     except (ValueError, FileNotFoundError) as error:
         err_console.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(1) from None
@@ -275,6 +288,10 @@ def eval_command(
     cache: Annotated[
         Path | None, typer.Option(help="Folder caching each source's feature table.")
     ] = None,
+    reviews: Annotated[
+        Path | None,
+        typer.Option("--reviews", help="Measure a store's verdicts against its reviews."),
+    ] = None,
 ) -> None:
     """K-fold cross-validation (or train/test, or leave one source out) against baselines."""
     from tigerblood.learn.evaluate import eval_command as evaluate
@@ -289,6 +306,7 @@ def eval_command(
             test=test,
             cache=cache,
             leave_one_out=leave_one_out,
+            reviews=reviews,
         )
     except (ValueError, FileNotFoundError) as error:
         err_console.print(f"[red]error:[/red] {escape(str(error))}")

@@ -110,6 +110,24 @@ LABELS = pa.schema(
     ]
 )
 
+REVIEWS = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("account_id", pa.string()),
+        ("decision", pa.string()),
+        ("reviewer", pa.string()),
+        ("note", pa.string()),
+        ("decided_at", TIMESTAMP),
+        ("score", pa.float64()),
+        ("model_version", pa.string()),
+    ]
+)
+"""A person's decision on a verdict, written through the web app (``tigerblood serve``):
+``decision`` is confirm | dismiss | skip; ``score`` and ``model_version`` are the verdict's at the
+time, so a decision can later be read against the model that prompted it. Every decision is kept
+(the latest per account counts); ``learn --reviews`` reads confirm as 1 and dismiss as 0, ``scan``
+never reads it."""
+
 QUARANTINE = pa.schema(
     [
         ("source", pa.string()),
@@ -127,6 +145,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "likes": LIKES,
     "account_snapshots": ACCOUNT_SNAPSHOTS,
     "labels": LABELS,
+    "reviews": REVIEWS,
     "quarantine": QUARANTINE,
 }
 
@@ -138,6 +157,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "likes": ("platform", "account_id", "post_id"),
     "account_snapshots": ("platform", "account_id", "observed_at"),
     "labels": ("platform", "account_id"),
+    "reviews": ("platform", "account_id", "decided_at"),
     "quarantine": ("source", "location", "field"),
 }
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tigerblood.features.compute import DESCRIPTIONS, feature_expr, tables_of
@@ -100,6 +101,16 @@ EXCLUDED: dict[str, str] = {
     "throwaway_campaign_key": "a text, not a number",
     "throwaway_campaign_members": "a text, not a number",
     "throwaway_campaign_reason": "a text, not a number",
+    "answering_reply_share": "no reply threads in any labelled source (Cresci-2015 has no reply "
+    "ids): nothing to learn it from or check it on",
+    "returns_after_answer_share": "no reply threads in any labelled source",
+    "talked_with_accounts": "no reply threads in any labelled source; a count that grows with "
+    "the posts collected",
+    "pitched_to_accounts": "a count that grows with the posts collected; no threads or pitch "
+    "scores in any labelled source",
+    "pitched_account_share": "no threads or pitch scores in any labelled source",
+    "big_target_share": "no follower counts of reply targets in any labelled source",
+    "big_target_promo_share": "no follower counts of reply targets in any labelled source",
     "declared_bot": "a declaration, not a behaviour: it decides how a verdict is worded, not the "
     "score the model learns (no training source has it)",
 }
@@ -227,7 +238,9 @@ def feature_matrix(
     (a day of Jetstream shows a genuine account following 3 and followed by none), which the
     model, trained on declared counts and on counts hidden, would read as a bought follower.
     """
-    frame = features.to_pandas() if isinstance(features, pa.Table) else features
+    if isinstance(features, pa.Table):
+        return _arrow_matrix(features, columns)
+    frame = features
     out = pd.DataFrame(index=range(len(frame)))
     for name in columns:
         if name in frame.columns:
@@ -239,6 +252,33 @@ def feature_matrix(
         hidden = [c for c in DECLARED_COUNTS if c in out.columns]
         out.loc[undeclared, hidden] = np.nan
     return out
+
+
+def _arrow_matrix(table: pa.Table, columns: Sequence[str]) -> pd.DataFrame:
+    """:func:`feature_matrix` of an Arrow table, column by column in Arrow: the live feed builds
+    one per micro-batch, and going through a whole pandas frame first cost more than the model."""
+    n = table.num_rows
+    names = set(table.column_names)
+    undeclared = (
+        ~pc.fill_null(table.column("counts_declared"), False).to_numpy(zero_copy_only=False)
+        if "counts_declared" in names
+        else np.zeros(n, dtype=bool)
+    )
+    data: dict[str, np.ndarray] = {}
+    for name in columns:
+        kind = table.schema.field(name).type if name in names else None
+        if kind is None:
+            values = np.full(n, np.nan)
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            values = pc.cast(table.column(name), pa.float64()).to_numpy(zero_copy_only=False)
+            values = values.copy()  # writable: counts not declared are hidden below
+        else:
+            values = pd.to_numeric(table.column(name).to_pandas(), errors="coerce").to_numpy()
+            values = values.astype("float64")
+        if name in DECLARED_COUNTS:
+            values[undeclared] = np.nan
+        data[name] = values
+    return pd.DataFrame(data, index=range(n), columns=list(columns))
 
 
 def assemble(features: pa.Table | pd.DataFrame, labels: pa.Table | pd.DataFrame) -> TrainingData:
@@ -371,7 +411,10 @@ def _source_features(source: Path, windows: Sequence[float]) -> pd.DataFrame:
 
 
 def load_features(
-    sources: Sequence[Path], cache: Path | None = None, windows: Sequence[float] = WINDOWS
+    sources: Sequence[Path],
+    cache: Path | None = None,
+    windows: Sequence[float] = WINDOWS,
+    reviews: Sequence[Path] = (),
 ) -> pd.DataFrame:
     """Feature table (one row per account and window) joined with labels for ``sources``, each
     source loaded on its own and named in ``source``.
@@ -379,8 +422,12 @@ def load_features(
     Loading Cresci-2015 (2.8 million tweets) spends minutes extracting links and mentions, once
     per window; ``cache`` (a folder) keeps each source's table as Parquet
     (:func:`cache_file`), so a second ``eval`` or a leave-one-out run starts in seconds.
+    ``reviews`` are stores whose confirmed and dismissed reviews label their accounts
+    (:mod:`tigerblood.learn.reviews`); never cached, as reviews keep coming.
     """
-    frames = []
+    from tigerblood.learn.reviews import review_features
+
+    frames = [review_features(path, windows) for path in reviews]
     for source in sources:
         path = cache_file(cache, source, windows) if cache is not None else None
         if path is not None and path.exists():
@@ -391,12 +438,17 @@ def load_features(
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
         frames.append(frame)
+    if not frames:
+        raise ValueError("nothing to learn from: give labelled sources or --reviews STORE")
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def load_dataset(
-    sources: Sequence[Path], cache: Path | None = None, windows: Sequence[float] = WINDOWS
+    sources: Sequence[Path],
+    cache: Path | None = None,
+    windows: Sequence[float] = WINDOWS,
+    reviews: Sequence[Path] = (),
 ) -> TrainingData:
-    """X, y and keys for labelled ``sources`` (see :func:`load_features` for ``cache``)."""
-    joined = load_features(sources, cache, windows)
+    """X, y and keys for labelled ``sources`` and reviewed stores (see :func:`load_features`)."""
+    joined = load_features(sources, cache, windows, reviews)
     return assemble(joined.drop(columns=["label"]), joined[[*KEYS, "label"]])

@@ -339,17 +339,23 @@ def card_path(model_path: Path) -> Path:
 
 
 def learn_command(
-    sources: Sequence[Path], out: Path, *, seed: int = 0, cache: Path | None = None
+    sources: Sequence[Path],
+    out: Path,
+    *,
+    seed: int = 0,
+    cache: Path | None = None,
+    reviews: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """``tigerblood learn``: fit on labelled sources, write the model and its card.
 
     The card's figures are the out-of-fold predictions the calibration was fitted on: honest for
     ranking (AUC), slightly flattering for the thresholded ones. ``tigerblood eval`` runs the
-    full protocol with baselines.
+    full protocol with baselines. ``reviews``: stores whose confirmed (1) and dismissed (0)
+    reviews are labels too (:mod:`tigerblood.learn.reviews`).
     """
     from tigerblood.learn.card import build_card, render_card
 
-    data = load_dataset(sources, cache)
+    data = load_dataset(sources, cache, reviews=reviews)
     model = LearnedModel(seed=seed).fit(data.X, data.y, data.groups)
     assert model.oof_raw is not None
     full = np.isinf(data.window) & data.counts
@@ -366,6 +372,7 @@ def learn_command(
     return {
         "model": str(out),
         "card": str(card_path(out)),
+        "sources": data.source_names(),
         "accounts": data.accounts,
         "inauthentic": int(data.full_view().y.sum()),
         "out_of_fold": oof,
@@ -382,6 +389,7 @@ def eval_command(
     *,
     cache: Path | None = None,
     leave_one_out: bool = False,
+    reviews: Path | None = None,
 ) -> dict[str, Any]:
     """``tigerblood eval``: K-fold CV on ``sources``, ``train`` -> ``test`` when both given, or
     each source left out in turn (``leave_one_out``: :mod:`tigerblood.learn.leave_one_out`).
@@ -389,8 +397,18 @@ def eval_command(
     Returns the result dict (``precision``, ``recall``, ``f1``, ``auc``, ``mcc``,
     ``genuine_flagged`` are the model's means, ``std``, ``folds``, ``baselines``, ``windows``,
     ``calibration``, ``protocol``, ``published``);
-    unless ``as_json``, it also carries ``text``, the report to print.
+    unless ``as_json``, it also carries ``text``, the report to print. With ``reviews`` (a store),
+    the store's verdicts are measured against its reviews instead
+    (:func:`tigerblood.learn.reviews.evaluate_reviews`).
     """
+    if reviews is not None:
+        from tigerblood.learn.reviews import evaluate_reviews
+        from tigerblood.learn.reviews import render as render_reviews
+
+        judged = evaluate_reviews(reviews)
+        if not as_json:
+            judged["text"] = render_reviews(judged)
+        return judged
     if leave_one_out:
         from tigerblood.learn.dataset import load_features
         from tigerblood.learn.leave_one_out import leave_one_out as run_leave_one_out
