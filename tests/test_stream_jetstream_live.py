@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed, InvalidURI
 from websockets.sync.server import Server, ServerConnection, serve
 
 from tigerblood.stream import jetstream_live
+from tigerblood.stream.jetstream_decode import JetstreamDecoder
 from tigerblood.stream.jetstream_live import (
     DEFAULT_COLLECTIONS,
     JetstreamFeed,
@@ -56,10 +57,19 @@ def filed_under(messages: list[bytes]) -> list[int]:
 
 
 class FakeJetstream:
-    """Serves ``messages`` from the requested cursor on; ``drop_after`` ends a connection early."""
+    """Serves ``messages`` from the requested cursor on; ``drop_after`` ends a connection early.
+    With ``sizes``, it honours ``maxMessageSizeBytes`` as Jetstream does (leaves out the longer)."""
 
-    def __init__(self, messages: list[bytes], drop_after: int | None, drop: str, every: bool):
+    def __init__(
+        self,
+        messages: list[bytes],
+        drop_after: int | None,
+        drop: str,
+        every: bool,
+        sizes: bool = False,
+    ):
         self.messages, self.drop_after, self.drop, self.every = messages, drop_after, drop, every
+        self.sizes = sizes
         self.stamps = filed_under(messages)
         self.paths: list[str] = []
         self.url = ""
@@ -74,6 +84,9 @@ class FakeJetstream:
         cursor = self.queries()[-1].get("cursor")
         since = int(cursor[0]) if cursor else 0
         wanted = [m for m, t in zip(self.messages, self.stamps, strict=True) if t >= since]
+        most = self.queries()[-1].get("maxMessageSizeBytes")
+        if self.sizes and most:
+            wanted = [m for m in wanted if len(m) <= int(most[0])]
         with contextlib.suppress(ConnectionClosed):  # the client may leave at any point
             for sent, message in enumerate(wanted):
                 if sent == self.drop_after and (first or self.every):
@@ -98,9 +111,10 @@ def jetstream() -> Iterator:
         drop_after: int | None = None,
         drop: str = "close",
         every: bool = False,
+        sizes: bool = False,
         **options,
     ) -> FakeJetstream:
-        fake = FakeJetstream(messages, drop_after, drop, every)
+        fake = FakeJetstream(messages, drop_after, drop, every, sizes)
         server = serve(fake.handler, "127.0.0.1", 0, **options)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -312,6 +326,77 @@ def test_a_message_without_a_readable_time_us_is_yielded_and_does_not_move_the_c
     rest = take(messages, len(after))
     assert rest == after
     assert feed.cursor == stamp(after[-1])
+
+
+# -- oversized messages: quarantined with their place, and the feed goes on --------------------
+
+LIMIT = 2000
+"""The feed's message limit in these tests (every fixture line is under 1,100 bytes)."""
+
+
+def oversized(size: int, after: bytes) -> bytes:
+    """A Jetstream-shaped post of ``size`` bytes, one microsecond after the event ``after``."""
+    head = (
+        b'{"did":"did:plc:lygj7oap27dsphdjgxdi3pmp","time_us":%d,"kind":"commit","commit":'
+        b'{"rev":"3lbig","operation":"create","collection":"app.bsky.feed.post","rkey":"3lbig",'
+        b'"record":{"$type":"app.bsky.feed.post","createdAt":"2025-03-04T15:00:00Z","text":"'
+        % (stamp(after) + 1)
+    )
+    tail = b'"}}}'
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+def test_an_oversized_message_is_read_on_a_detour_and_passed_on_cut_short(jetstream):
+    big = oversized(5 * LIMIT, after=LINES[9])
+    served = [*LINES[:10], big, *LINES[10:]]
+    fake = jetstream(served)
+    feed = JetstreamFeed(fake.url, max_reconnects=0, max_message_bytes=LIMIT)
+    got = take(iter(feed), len(served))
+    # Every event once, in order; the oversized one cut one byte past the limit, so it reads as
+    # too long to whoever decodes it, exactly like a capture's overlong line.
+    assert got == [*LINES[:10], big[: LIMIT + 1], *LINES[10:]]
+    assert feed.oversized == 1 and feed.reconnects == 0
+    cursors = [q.get("cursor") for q in fake.queries()]
+    assert cursors == [None, [str(stamp(LINES[9]))], [str(stamp(big) + 1)]]
+    # Decoded as watch decodes it: quarantined with its place, every other event read.
+    decoder = JetstreamDecoder()
+    decoder.limit = LIMIT
+    batches, times = decoder.decode(got)
+    [row] = [
+        r
+        for b in batches
+        if b.table == "quarantine"
+        for r in b.data.to_pylist()
+        if "limit" in r["error"]
+    ]
+    assert row["location"] == "jetstream:11" and f"{LIMIT}-byte limit" in row["error"]
+    assert times[10] is None and times[11] == stamp(LINES[10])
+
+
+def test_a_message_over_even_the_read_limit_is_left_out_by_the_server_and_reported(jetstream):
+    big = oversized(20 * LIMIT, after=LINES[9])  # over the detour's 8 x LIMIT too
+    fake = jetstream([*LINES[:10], big, *LINES[10:]], sizes=True)
+    skipped: list[dict] = []
+    feed = JetstreamFeed(
+        fake.url, max_reconnects=0, max_message_bytes=LIMIT, on_skip=skipped.append
+    )
+    assert take(iter(feed), len(LINES)) == LINES  # nothing lost, nothing twice
+    [row] = skipped
+    assert row["location"] == f"jetstream:after time_us {stamp(LINES[9])}"
+    assert f"before time_us {stamp(LINES[10])}" in row["error"] and row["field"] == "message"
+    asked = [q.get("maxMessageSizeBytes") for q in fake.queries()]
+    assert asked == [None, None, [str(LIMIT)], None]  # the usual connection once past it
+    assert fake.queries()[-1]["cursor"] == [str(stamp(LINES[10]))]
+
+
+def test_a_server_that_keeps_sending_it_is_a_clear_error_naming_the_cursor(jetstream):
+    big = oversized(20 * LIMIT, after=LINES[9])
+    fake = jetstream([*LINES[:10], big, *LINES[10:]])  # does not honour maxMessageSizeBytes
+    feed = JetstreamFeed(fake.url, max_reconnects=0, max_message_bytes=LIMIT)
+    messages = iter(feed)
+    assert take_leaving_open(messages, 10) == LINES[:10]
+    with pytest.raises(StreamSourceError, match=f"after cursor {stamp(LINES[9])}"):
+        next(messages)
 
 
 @pytest.mark.parametrize("module", [jetstream_live])

@@ -44,6 +44,8 @@ class Backoff:
     sleep: Callable[[float], None] = time.sleep
     rand: Callable[[], float] = random.random
     log: logging.Logger = field(default_factory=lambda: logging.getLogger(__name__))
+    action: str = "reconnecting"
+    """What the wait comes before, in the log (``retrying`` for a sink's delivery)."""
     attempt: int = 0
     """Reconnects since the last connection that brought a message."""
 
@@ -61,7 +63,7 @@ class Backoff:
             )
         delay = self.rand() * min(self.max_s, self.base_s * 2**self.attempt)
         self.log.warning(
-            "%s %s: %s; reconnecting in %.1f s %s", self.feed, url, problem, delay, resume
+            "%s %s: %s; %s in %.1f s %s", self.feed, url, problem, self.action, delay, resume
         )
         self.attempt += 1
         if self.sleep is time.sleep:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import sys
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
-import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -18,11 +18,12 @@ from tigerblood.scoring import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
     from tigerblood.stream.engine import StreamEngine
+    from tigerblood.stream.metrics import Tally
+    from tigerblood.stream.sinks.config import SinkSettings
+    from tigerblood.stream.sinks.fanout import Fanout
     from tigerblood.stream.watch import Decoder, WatchReport
 
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
-
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> float:
@@ -31,10 +32,12 @@ def parse_duration(text: str) -> float:
     >>> parse_duration("24h"), parse_duration("90")
     (86400.0, 90.0)
     """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
-    if not match or float(match.group(1)) <= 0:
-        raise typer.BadParameter(f"{text!r}: expected a positive duration like 90m, 24h or 7d")
-    return float(match.group(1)) * UNITS.get(match.group(2) or "s", 1)
+    from tigerblood.stream.durations import seconds
+
+    try:
+        return seconds(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def capture_lines(path: Path) -> Iterator[bytes]:
@@ -62,18 +65,29 @@ def is_mastodon(source: str) -> bool:
     return b'"payload"' in head and b'"event"' in head
 
 
-def feed_of(source: str, cursor: int | None, stream: str) -> tuple[Iterator[bytes], Decoder]:
+def feed_of(
+    source: str,
+    cursor: int | None,
+    stream: str,
+    *,
+    stop: threading.Event | None = None,
+    on_skip: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[Iterable[bytes], Decoder]:
     """The messages of ``source`` and the decoder that reads them.
 
     Bluesky: ``bluesky`` (the public Jetstream), a Jetstream ``ws://``/``wss://`` URL, or a
     capture. Mastodon: ``mastodon:SERVER`` (its ``stream``, public:local by default), a
     ``wss://SERVER/api/v1/streaming?...`` URL, or a capture of streaming events; the access
-    token, which most servers ask for, is read from ``MASTODON_TOKEN``.
+    token, which most servers ask for, is read from ``MASTODON_TOKEN``. ``stop`` ends a live
+    feed (within a second, waking it from a reconnect's wait); ``on_skip`` hears of an oversized
+    Jetstream message that could not be read at all (see :mod:`.jetstream_live`). A live
+    Jetstream is returned as its :class:`~.jetstream_live.JetstreamFeed` (iterable), whose
+    ``reconnects`` the metrics read.
     """
     import os
 
     from tigerblood.stream.jetstream_decode import JetstreamDecoder
-    from tigerblood.stream.jetstream_live import DEFAULT_URL, jetstream_messages
+    from tigerblood.stream.jetstream_live import DEFAULT_URL, JetstreamFeed
     from tigerblood.stream.mastodon_decode import MastodonDecoder
     from tigerblood.stream.mastodon_live import mastodon_messages, streaming_url
 
@@ -85,13 +99,13 @@ def feed_of(source: str, cursor: int | None, stream: str) -> tuple[Iterator[byte
         token = os.environ.get("MASTODON_TOKEN") or None
         # The server we connect to answers for its own accounts: ids are qualified from the start.
         server = urlsplit(url).hostname
-        return mastodon_messages(url, token=token, idle_ticks=True), MastodonDecoder(
+        return mastodon_messages(url, token=token, idle_ticks=True, stop=stop), MastodonDecoder(
             instance=server
         )
-    if source == "bluesky":
-        return jetstream_messages(DEFAULT_URL, cursor=cursor, idle_ticks=True), JetstreamDecoder()
-    if source.startswith(("ws://", "wss://")):
-        return jetstream_messages(source, cursor=cursor, idle_ticks=True), JetstreamDecoder()
+    if source == "bluesky" or source.startswith(("ws://", "wss://")):
+        url = DEFAULT_URL if source == "bluesky" else source
+        live = JetstreamFeed(url, cursor=cursor, idle_ticks=True, stop=stop, on_skip=on_skip)
+        return live, JetstreamDecoder()
     if not path.is_file():
         raise typer.BadParameter(
             f"{source}: no such file (or give 'bluesky', 'mastodon:SERVER' or a ws:// URL)"
@@ -123,10 +137,45 @@ def watch_command(
     stream: Annotated[
         str, typer.Option(help="Mastodon stream: public:local, public, hashtag?tag=...")
     ] = "public:local",
+    sink: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sink", help="Where changes go: jsonl (default), webhook, labels; repeat for more."
+        ),
+    ] = None,
+    sinks_config: Annotated[
+        Path | None,
+        typer.Option(help="YAML file: the sinks, their limits (docs/stream.md, Sinks)."),
+    ] = None,
+    webhook: Annotated[str | None, typer.Option(help="POST each change to this URL.")] = None,
+    labeler_did: Annotated[
+        str | None, typer.Option(help="The labeler's DID: the src of the label records.")
+    ] = None,
+    labels_out: Annotated[
+        Path | None, typer.Option(help="Append AT Protocol label records here (JSONL).")
+    ] = None,
+    max_per_hour: Annotated[
+        int | None, typer.Option(help="Per sink, changes applying a label in any hour.")
+    ] = None,
+    max_per_day: Annotated[
+        int | None, typer.Option(help="Per sink, changes applying a label in any 24 h.")
+    ] = None,
+    no_repeat: Annotated[
+        str | None, typer.Option(help="No label again on an account within this (24h; off).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compute and count every change; emit nothing.")
+    ] = False,
+    metrics: Annotated[
+        str | None, typer.Option(help="Serve Prometheus metrics at [HOST:]PORT/metrics.")
+    ] = None,
 ) -> None:
     """Watch a feed: report accounts as they become flagged (or cleared), window by window."""
     from tigerblood.stream import checkpoint
     from tigerblood.stream.engine import StreamEngine, StreamSettings
+    from tigerblood.stream.metrics import Tally
+    from tigerblood.stream.sinks import config as sinks
+    from tigerblood.stream.sinks.fanout import Fanout, state_path
     from tigerblood.stream.watch import watch
 
     settings = StreamSettings(
@@ -135,42 +184,197 @@ def watch_command(
         threshold=threshold,
         use_model=model,
     )
+    gates = []
+    try:
+        chosen = sinks.load(sinks_config)
+        _sink_options(chosen, sink, out, webhook, labeler_did, labels_out)
+        _limit_options(chosen, max_per_hour, max_per_day, no_repeat, dry_run)
+        gates = sinks.build(chosen)
+        fanout = Fanout(gates, state=state_path(checkpoint_path) if checkpoint_path else None)
+    except ValueError as error:
+        for gate in gates:
+            gate.sink.close(0)
+        err_console.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
     cursor = None
     if checkpoint_path is not None and checkpoint_path.exists():
         try:
             engine, cursor = checkpoint.load(checkpoint_path, settings)
         except (ValueError, KeyError, TypeError) as error:
+            fanout.close(0)
             err_console.print(f"[red]error:[/red] {escape(str(checkpoint_path))}: {error}")
             raise typer.Exit(1) from None
         err_console.print(f"resuming after cursor {cursor} ({len(engine.states):,} accounts)")
     else:
         engine = StreamEngine(settings)
-    messages, decoder = feed_of(source, cursor, stream)
-    sink = out.open("ab") if out else sys.stdout.buffer
+    tally = Tally()
+    stop = threading.Event()
+
+    def quarantined(row: dict[str, Any]) -> None:
+        tally.quarantined += 1
+        _quarantined(row)
+
+    def skipped(row: dict[str, Any]) -> None:
+        tally.skipped += 1
+        quarantined(row)
+
+    def changed(verdict: dict[str, Any]) -> None:
+        _report(verdict)
+        tally.change(verdict)
+        fanout.offer(verdict)
+
+    try:
+        messages, decoder = feed_of(source, cursor, stream, stop=stop, on_skip=skipped)
+    except typer.BadParameter:
+        fanout.close(0)
+        raise
+    server = (
+        _serve_metrics(metrics, tally, fanout, engine, lambda: getattr(messages, "reconnects", 0))
+        if metrics
+        else None
+    )
+    previous = _on_signals(stop)
     try:
         report = watch(
-            messages,
+            _counted(messages, tally, fanout, stop),
             engine,
             decoder=decoder,
             cursor=cursor,
-            on_change=lambda verdict: _report(verdict, sink),
-            on_quarantine=_quarantined,
+            on_change=changed,
+            on_quarantine=quarantined,
             batch_size=batch,
             checkpoint_path=checkpoint_path,
             max_messages=max_messages,
         )
     finally:
-        if out:
-            sink.close()
-    _summary(report, engine, checkpoint_path)
+        _restore_signals(previous)
+        fanout.close(chosen.drain_s)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+    _summary(report, engine, checkpoint_path, tally, stop.is_set())
+    _sinks_summary(fanout, chosen)
     if report.failed:
         err_console.print(f"[red]error:[/red] {escape(report.failed)}")
         raise typer.Exit(1)
 
 
-def _report(verdict: dict[str, Any], sink: Any) -> None:
-    sink.write(orjson.dumps(verdict) + b"\n")
-    sink.flush()
+def _sink_options(
+    chosen: SinkSettings,
+    kinds: list[str] | None,
+    out: Path | None,
+    webhook: str | None,
+    labeler_did: str | None,
+    labels_out: Path | None,
+) -> None:
+    """The options over the file: ``--sink`` chooses; without it (nor the file choosing), the
+    JSON Lines sink stays on, as ``watch`` always wrote, and a sink given its address joins it."""
+    options = chosen.options
+    if out is not None:
+        options["jsonl"]["path"] = str(out)
+    if webhook is not None:
+        options["webhook"]["url"] = webhook
+    if labeler_did is not None:
+        options["labels"]["src"] = labeler_did
+    if labels_out is not None:
+        options["labels"]["path"] = str(labels_out)
+    if kinds:
+        chosen.kinds = list(kinds)
+    elif not chosen.kinds:
+        chosen.kinds = ["jsonl"]
+        if webhook is not None:
+            chosen.kinds.append("webhook")
+        if labeler_did is not None or labels_out is not None:
+            chosen.kinds.append("labels")
+
+
+def _limit_options(
+    chosen: SinkSettings,
+    per_hour: int | None,
+    per_day: int | None,
+    no_repeat: str | None,
+    dry_run: bool,
+) -> None:
+    """Limits given as options apply to every sink, over the file's."""
+    if per_hour is not None:
+        chosen.limits["per_hour"] = per_hour
+    if per_day is not None:
+        chosen.limits["per_day"] = per_day
+    if no_repeat is not None:
+        chosen.limits["no_repeat"] = no_repeat
+    chosen.dry_run = chosen.dry_run or dry_run
+
+
+def _counted(
+    messages: Iterable[bytes], tally: Tally, fanout: Fanout, stop: threading.Event
+) -> Iterator[bytes]:
+    """The feed, counted for the metrics, with the sinks' held changes released now and then,
+    ending between two messages once ``stop`` is set (a signal): the loop then judges what it
+    holds and saves the checkpoint, so a stop loses nothing and counts nothing twice."""
+    from tigerblood.stream.backoff import IDLE
+
+    iterator = iter(messages)
+    try:
+        for message in iterator:
+            if stop.is_set():
+                return
+            if message != IDLE:
+                tally.messages += 1
+            fanout.tick()
+            yield message
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+def _on_signals(stop: threading.Event) -> dict[int, Any]:
+    """SIGTERM (systemd, docker stop) and a first Ctrl-C end the run between two messages; a
+    second Ctrl-C interrupts at once, as before."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def handle(number: int, frame: FrameType | None) -> None:
+        if stop.is_set() and number == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.set()
+        err_console.print("stopping: judging what came, saving the checkpoint (Ctrl-C: at once)")
+
+    return {number: signal.signal(number, handle) for number in (signal.SIGTERM, signal.SIGINT)}
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+
+
+def _serve_metrics(
+    address: str,
+    tally: Tally,
+    fanout: Fanout,
+    engine: StreamEngine,
+    reconnects: Callable[[], int],
+) -> Any:
+    from tigerblood.stream.metrics import WatchCollector, serve
+
+    collector = WatchCollector(
+        tally,
+        fanout.gates,
+        newest_s=lambda: engine.now_s,
+        accounts=lambda: len(engine.states),
+        reconnects=reconnects,
+    )
+    try:
+        server, url = serve(address, collector)
+    except (ValueError, OSError) as error:
+        fanout.close(0)
+        err_console.print(f"[red]error:[/red] --metrics {escape(address)}: {error}")
+        raise typer.Exit(2) from None
+    err_console.print(f"metrics at {url}")
+    return server
+
+
+def _report(verdict: dict[str, Any]) -> None:
     who = verdict.get("handle") or verdict["account_id"]
     top = verdict["findings"][0]["summary"] if verdict.get("findings") else ""
     err_console.print(
@@ -186,13 +390,43 @@ def _quarantined(row: dict[str, Any]) -> None:
     )
 
 
-def _summary(report: WatchReport, engine: StreamEngine, saved: Path | None) -> None:
+def _summary(
+    report: WatchReport, engine: StreamEngine, saved: Path | None, tally: Tally, stopped: bool
+) -> None:
     stats = engine.stats
     err_console.print(
         f"{report.messages:,} messages ({report.skipped:,} before the cursor), "
         f"{stats['posts']:,} posts, {stats['follows']:,} follows, "
         f"{len(engine.states):,} accounts held, {len(report.flagged):,} flagged in this run, "
-        f"{report.changes:,} changes reported, {stats['quarantined']:,} quarantined"
+        f"{report.changes:,} changes reported, "
+        f"{stats['quarantined'] + tally.skipped:,} quarantined"
         + (f"; checkpoint {escape(str(saved))} at cursor {report.cursor}" if saved else "")
         + ("; interrupted" if report.interrupted else "")
+        + ("; stopped" if stopped and not report.interrupted else "")
     )
+
+
+SHOWN = ("emitted", "dry_run", "failed", "retries", "dropped", "repeats", "withdrawn", "skipped")
+
+
+def _sinks_summary(fanout: Fanout, chosen: SinkSettings) -> None:
+    """One line per sink: what it delivered, what it could not, what its limits held back."""
+    for gate in fanout.gates:
+        counts = gate.stats.counts()
+        parts = [f"{counts[name]:,} {name.replace('_', ' ')}" for name in SHOWN if counts[name]]
+        if gate.stats.records:
+            parts.append(f"{gate.stats.records:,} label records")
+        if gate.stats.failed and gate.stats.last_error:
+            parts.append(f"last error: {gate.stats.last_error}")
+        line = f"{gate.sink.name}{' (dry run)' if chosen.dry_run else ''}: " + (
+            ", ".join(parts) or "nothing to send"
+        )
+        err_console.print(escape(line))
+        if gate.held:
+            shown = ", ".join(key[1] for key in list(gate.held)[:5])
+            more = f" and {len(gate.held) - 5:,} more" if len(gate.held) > 5 else ""
+            kept = "kept with the checkpoint" if fanout.state else "not kept: no --checkpoint"
+            err_console.print(
+                f"[yellow]{gate.sink.name}: {len(gate.held):,} held over quota, not emitted "
+                f"({kept})[/yellow]: {escape(shown + more)}"
+            )
