@@ -33,8 +33,10 @@ def verdict(flagged: bool, patterns: tuple[str, ...] = (), score: float | None =
     }
 
 
-def decide(policy: AlarmPolicy, v: dict[str, Any], at: float, volume: int = 10) -> str | None:
-    return policy.decide(KEY, v, volume=volume, first_seen_s=0.0, now_s=at)
+def decide(
+    policy: AlarmPolicy, v: dict[str, Any], at: float, volume: int = 10, seen: int = 10
+) -> str | None:
+    return policy.decide(KEY, v, volume=volume, seen=seen, first_seen_s=0.0, now_s=at)
 
 
 def test_when_a_flag_holds_for_the_confirmation_time_then_it_is_reported_once() -> None:
@@ -73,19 +75,20 @@ def test_when_a_flag_rests_on_following_alone_then_it_waits_for_follow_backs(
 
 
 @pytest.mark.parametrize(
-    ("score", "volume", "cleared"),
+    ("score", "seen", "cleared"),
     [
-        (0.30, 12, True),  # below the threshold by more than the margin, evidence as large
-        (0.40, 12, False),  # wobbling just under the threshold: no flapping
-        (0.30, 5, False),  # the evidence slid out of the window: not exoneration
+        (0.30, 22, True),  # below the threshold by more, after as much new activity as flagged it
+        (0.40, 22, False),  # wobbling just under the threshold: no flapping
+        (0.30, 15, False),  # little new: the evidence slid out of the window, no exoneration
     ],
 )
 def test_a_reported_flag_is_cleared_only_on_counter_evidence(
-    score: float, volume: int, cleared: bool
+    score: float, seen: int, cleared: bool
 ) -> None:
     policy = AlarmPolicy(confirm_s=0.0, clear_margin=0.15)
-    assert decide(policy, verdict(True, ("link_reply_spam",)), 0.0, volume=10) == "flagged"
-    change = decide(policy, verdict(False, score=score), 100.0, volume=volume)
+    flagged = verdict(True, ("link_reply_spam",))
+    assert decide(policy, flagged, 0.0, volume=10, seen=12) == "flagged"
+    change = decide(policy, verdict(False, score=score), 100.0, volume=3, seen=seen)
     assert change == ("cleared" if cleared else None)
     assert policy.reported(KEY)[0] is not cleared
 

@@ -58,6 +58,8 @@ class AccountState:
         self.platform, self.account_id, self.generation = platform, account_id, generation
         self.first_seen_s = first_seen_s
         """Feed time this state was created: how long the account has been watched."""
+        self.seen_events = 0
+        """Posts, follows given and follows received ever counted in (never decreases)."""
         self.profile: dict[str, Any] = {}
         self.posts = 0
         self.link_posts = self.reply_posts = self.replies_with_link = 0
@@ -108,6 +110,7 @@ class AccountState:
     def add_post(self, post: PostFacts, sign: int = 1) -> None:
         """Count a post in (``sign`` 1) or back out (``sign`` -1)."""
         self.posts += sign
+        self.seen_events += sign > 0
         if sign > 0:
             self.window_posts.append(post)
         elif self.window_posts and self.window_posts[0] is post:
@@ -132,10 +135,12 @@ class AccountState:
 
     def add_follower(self, follower: str, sign: int = 1) -> None:
         """A follow edge toward this account came in (or left the window)."""
+        self.seen_events += sign > 0
         (self.followers.update if sign > 0 else self.followers.revert)(follower)
 
     def add_following(self, followee: str, sign: int = 1) -> None:
         """A follow edge from this account came in (or left the window)."""
+        self.seen_events += sign > 0
         (self.following.update if sign > 0 else self.following.revert)(followee)
 
     def set_profile(self, row: dict[str, Any]) -> None:

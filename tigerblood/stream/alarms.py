@@ -11,9 +11,10 @@ four times in ten gets muted (issue 15). So a verdict that flips to flagged is n
   150 accounts in five minutes has had no time to be followed back, and on Bluesky that is the
   normal first hour, not farming;
 - once reported, a flag is **cleared** only on counter-evidence: the score below the threshold by
-  ``clear_margin``, with at least as much of the account in the window as when it was flagged.
-  Evidence that merely slid out of the window is not exoneration (a spammer who paused is still
-  one), and a score wobbling around the threshold does not flap.
+  ``clear_margin``, after the account did at least as much since the flag (posts, follows given
+  and received) as the window held of it when it was flagged. Evidence that merely slid out of
+  the window is not exoneration (a spammer who paused is still one), and a score wobbling
+  around the threshold does not flap.
 
 The learned model's own gate (enough posts, declared counts) is in
 :mod:`tigerblood.learn.combine`; this adds what only a feed has: time.
@@ -21,7 +22,7 @@ The learned model's own gate (enough posts, declared counts) is in
 Example::
 
     policy = AlarmPolicy()
-    change = policy.decide(key, verdict, volume=12, first_seen_s=t0, now_s=t0 + 7200)
+    change = policy.decide(key, verdict, volume=12, seen=40, first_seen_s=t0, now_s=t0 + 7200)
     # "flagged", "cleared", "patterns_changed", or None (nothing to report yet)
 """
 
@@ -46,6 +47,8 @@ class Alarm:
     """Feed time the verdict first turned flagged without being reported yet."""
     volume_at_flag: int = 0
     """Posts and follows in the window when the flag was reported."""
+    seen_at_flag: int = 0
+    """Events ever seen of the account when the flag was reported."""
 
 
 @dataclass
@@ -92,10 +95,12 @@ class AlarmPolicy:
         verdict: dict[str, Any],
         *,
         volume: int,
+        seen: int,
         first_seen_s: float,
         now_s: float,
     ) -> str | None:
-        """The change to report for ``verdict`` now, or None."""
+        """The change to report for ``verdict`` now, or None. ``volume``: the account's posts
+        and follows in the window; ``seen``: its events ever seen (never decreases)."""
         alarm = self.alarms.setdefault(key, Alarm())
         patterns = tuple(verdict["patterns"])
         if alarm.flagged:
@@ -105,7 +110,10 @@ class AlarmPolicy:
                 alarm.patterns = patterns
                 return "patterns_changed"
             threshold = float(verdict.get("threshold", 0.5))
-            if verdict["score"] < threshold - self.clear_margin and volume >= alarm.volume_at_flag:
+            since = seen - alarm.seen_at_flag
+            if verdict["score"] < threshold - self.clear_margin and since >= max(
+                1, alarm.volume_at_flag
+            ):
                 alarm.flagged, alarm.patterns = False, ()
                 alarm.candidate_since = None
                 return "cleared"
@@ -125,7 +133,7 @@ class AlarmPolicy:
         self.due.pop(key, None)
         alarm.flagged, alarm.patterns = True, patterns
         alarm.candidate_since = None
-        alarm.volume_at_flag = volume
+        alarm.volume_at_flag, alarm.seen_at_flag = volume, seen
         return "flagged"
 
     def to_json(self) -> list[list[Any]]:
@@ -139,14 +147,16 @@ class AlarmPolicy:
                 a.candidate_since,
                 a.volume_at_flag,
                 self.due.get(key),
+                a.seen_at_flag,
             ]
             for key, a in self.alarms.items()
         ]
 
     def load(self, rows: list[list[Any]]) -> None:
         """Inverse of :meth:`to_json`."""
-        for platform, account_id, flagged, patterns, since, volume, due in rows:
+        for platform, account_id, flagged, patterns, since, volume, due, *rest in rows:
             key = (platform, account_id)
-            self.alarms[key] = Alarm(flagged, tuple(patterns), since, volume)
+            seen = rest[0] if rest else 0
+            self.alarms[key] = Alarm(flagged, tuple(patterns), since, volume, seen)
             if due is not None:
                 self.due[key] = due

@@ -11,12 +11,15 @@ renamed, so a crash mid-write leaves the previous checkpoint whole.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
-from tigerblood.stream.engine import Event, StreamEngine, StreamSettings
+from tigerblood.stream import cross
+from tigerblood.stream.engine import Event, StreamEngine, StreamSettings, feature_schema
 from tigerblood.stream.facts import PostFacts
 
 FORMAT = "tigerblood-stream-checkpoint"
@@ -38,15 +41,19 @@ def to_json(engine: StreamEngine, cursor: int | None) -> dict[str, Any]:
         ],
         "events": [_event_json(engine, event) for event in engine.events],
         "alarms": engine.alarms.to_json(),
-        "first_seen": [[k[0], k[1], s.first_seen_s] for k, s in engine.states.items()],
+        "first_seen": [
+            [k[0], k[1], s.first_seen_s, s.seen_events] for k, s in engine.states.items()
+        ],
         "stats": dict(engine.stats),
     }
 
 
 def save(path: Path, engine: StreamEngine, cursor: int | None) -> None:
-    """Write the checkpoint atomically."""
+    """Write the checkpoint atomically, the cross-account window's rows beside it."""
+    data = to_json(engine, cursor)
+    data["cross"] = cross.save(engine.cross, path)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(orjson.dumps(to_json(engine, cursor)))
+    temporary.write_bytes(orjson.dumps(data, default=_number))
     temporary.replace(path)
 
 
@@ -69,10 +76,18 @@ def load(path: Path, settings: StreamSettings) -> tuple[StreamEngine, int | None
     for platform, account_id, flagged, patterns in data.get("reported", []):
         engine.alarms.load([[platform, account_id, flagged, patterns, None, 0, None]])
     engine.alarms.load(data.get("alarms", []))
-    for platform, account_id, first_seen in data.get("first_seen", []):
+    for platform, account_id, first_seen, *seen in data.get("first_seen", []):
         state = engine.states.get((platform, account_id))
         if state is not None:
             state.first_seen_s = first_seen
+            state.seen_events = seen[0] if seen else state.seen_events
+    if "cross" in data:
+        cross.restore(engine.cross, path, data["cross"])
+        decimals = [f.name for f in feature_schema() if pa.types.is_decimal(f.type)]
+        for values in engine.cross.values.values():
+            for name in decimals:
+                if values.get(name) is not None:
+                    values[name] = decimal.Decimal(str(values[name]))
     engine.stats.update(data.get("stats", {}))
     return engine, data.get("cursor")
 
@@ -119,6 +134,13 @@ def _event_json(engine: StreamEngine, event: Event) -> list[Any]:
     live = engine._live(event.key, event.generation) is not None
     other_live = other is not None and engine._live(event.other, event.other_generation) is not None
     return [event.arrival_s, event.key[0], event.key[1], live, post, other, other_live]
+
+
+def _number(value: Any) -> Any:
+    """JSON for the decimals of the feature table (restored as decimals by :func:`load`)."""
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 def _plain(value: Any) -> Any:

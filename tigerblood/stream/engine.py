@@ -42,6 +42,7 @@ from tigerblood.ingest.entity_words import fill_entities
 from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
 from tigerblood.stream.account import AccountState
 from tigerblood.stream.alarms import AlarmPolicy
+from tigerblood.stream.cross import CrossWindow
 from tigerblood.stream.facts import PostFacts, post_facts
 
 Key = tuple[str, str]
@@ -65,6 +66,12 @@ class StreamSettings:
     use_model: bool = True
     model_path: Path | None = None
     config: dict[str, dict[str, float]] | None = None
+    cross_every_s: float | None = 6 * 3600.0
+    """Feed time between two runs of the conversation and campaign steps over the window
+    (:mod:`tigerblood.stream.cross`); None: never (those features stay unknown). Each run is a
+    batch run over the window's posts (seconds on a small window, mostly fixed cost), so this
+    is hours, not minutes: a pitch or a campaign is reported within this delay."""
+    cross_max_posts: int = 200_000
 
 
 @dataclass
@@ -88,6 +95,7 @@ class StreamEngine:
     events: deque[Event] = field(default_factory=deque)
     posts_seen: dict[tuple[str, str], float] = field(default_factory=dict)
     alarms: AlarmPolicy = field(default_factory=AlarmPolicy)
+    cross: CrossWindow = field(default_factory=CrossWindow)
     _rules: list[Any] | None = field(default=None, init=False, repr=False)
     stats: Counter[str] = field(default_factory=Counter)
     now_s: float = -math.inf
@@ -100,15 +108,18 @@ class StreamEngine:
         that changed."""
         self.now_s = max(self.now_s, arrival_s)
         touched: dict[Key, None] = {}
+        kept: list[Batch] = []
         for batch in batches:
             if batch.table == "posts":
-                self._posts(batch.data, touched)
+                kept.append(Batch("posts", self._posts(batch.data, touched)))
             elif batch.table == "follows":
                 self._follows(batch.data, touched)
+                kept.append(batch)
             elif batch.table == "accounts":
                 for row in batch.data.to_pylist():
                     self._state((row["platform"], row["account_id"])).set_profile(row)
                     touched[(row["platform"], row["account_id"])] = None
+                kept.append(batch)
             elif batch.table == "quarantine":
                 self.stats["quarantined"] += batch.data.num_rows
             else:
@@ -117,7 +128,37 @@ class StreamEngine:
         self._bound(touched)
         for key in self.alarms.take_due(self.now_s):
             touched[key] = None
+        if self.settings.cross_every_s is not None:
+            self._cross(kept, touched)
         return self.judge([k for k in touched if k in self.states and self._judgeable(k)])
+
+    def _cross(self, kept: list[Batch], touched: dict[Key, None]) -> None:
+        """Keep the micro-batch's rows for the cross-account steps; run them when due, and
+        judge again the accounts whose conversations or campaigns changed."""
+        window = self.cross
+        window.every_s = self.settings.cross_every_s or math.inf
+        window.max_posts = self.settings.cross_max_posts
+        window.add(kept, self.now_s)
+        window.expire(self.now_s - self.settings.window_s)
+        if window.due(self.now_s):
+            self.refresh_cross()
+            for key in window.changed:
+                touched[key] = None
+
+    def refresh_cross(self) -> None:
+        """Run the cross-account steps over the window now (also at the end of a replay)."""
+        self.cross.run(self.now_s, alive=self.states.keys())
+        self.stats["cross_runs"] += 1
+
+    def finish(self) -> list[dict[str, Any]]:
+        """The end of the input: conversations and campaigns brought up to date, then the flags
+        still waiting confirmed (nothing more will come)."""
+        changes: list[dict[str, Any]] = []
+        if self.settings.cross_every_s is not None and self.cross.posts_since_run:
+            self.refresh_cross()
+            keys = [k for k in self.cross.changed if k in self.states and self._judgeable(k)]
+            changes = self.judge(keys)
+        return changes + self.confirm_due(math.inf)
 
     def confirm_due(self, at_s: float) -> list[dict[str, Any]]:
         """Judge the accounts whose confirmation fell due by ``at_s``, as if the feed had been
@@ -143,7 +184,8 @@ class StreamEngine:
             or self.alarms.watching(key)
         )
 
-    def _posts(self, table: pa.Table, touched: dict[Key, None]) -> None:
+    def _posts(self, table: pa.Table, touched: dict[Key, None]) -> pa.Table:
+        """Count the micro-batch's new posts in; the posts with their entities filled."""
         posts = fill_entities(_entity_connection(), model.conform("posts", table))
         for post in post_facts(posts):
             key = (post.platform, post.account_id)
@@ -156,6 +198,7 @@ class StreamEngine:
             self.events.append(Event(self.now_s, key, state.generation, post=post))
             touched[key] = None
             self.stats["posts"] += 1
+        return posts
 
     def _follows(self, table: pa.Table, touched: dict[Key, None]) -> None:
         columns = table.select(["platform", "follower_id", "followee_id", "action"]).to_pydict()
@@ -242,23 +285,27 @@ class StreamEngine:
     def features(self, keys: Iterable[Key] | None = None) -> pa.Table:
         """The feature table of ``keys`` (default: every account held), batch schema."""
         chosen = self.states if keys is None else keys
-        rows = [self.states[k].features() for k in chosen]
+        cross = self.cross.values
+        rows = [self.states[k].features() | cross.get(k, {}) for k in chosen]
         return pa.Table.from_pylist(rows, schema=feature_schema())
 
-    def judge(self, keys: list[Key]) -> list[dict[str, Any]]:
-        """Verdicts of ``keys`` whose flag or patterns changed, on evidence the alarm policy
-        finds sufficient and stable."""
-        if not keys:
-            return []
+    def assess(self, keys: list[Key]) -> list[dict[str, Any]]:
+        """The verdicts of ``keys`` as ``scan`` would give them on the window (no alarms)."""
         table = self.features(keys)
         findings = [f for d in self._detectors() for f in d.detect(table)]
         if self.settings.use_model:
             from tigerblood.learn.combine import model_verdicts
 
             detector = _detector(self.settings.model_path)
-            results = model_verdicts(table, findings, detector, self.settings.threshold)
-        else:
-            results = verdicts(table, findings, self.settings.threshold)
+            return model_verdicts(table, findings, detector, self.settings.threshold)
+        return verdicts(table, findings, self.settings.threshold)
+
+    def judge(self, keys: list[Key]) -> list[dict[str, Any]]:
+        """Verdicts of ``keys`` whose flag or patterns changed, on evidence the alarm policy
+        finds sufficient and stable."""
+        if not keys:
+            return []
+        results = self.assess(keys)
         changed = []
         for verdict in results:
             key = (verdict["platform"], verdict["account_id"])
@@ -267,6 +314,7 @@ class StreamEngine:
                 key,
                 verdict,
                 volume=state.posts + state.following.total,
+                seen=state.seen_events,
                 first_seen_s=state.first_seen_s,
                 now_s=self.now_s,
             )

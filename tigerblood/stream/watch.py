@@ -13,7 +13,6 @@ restart misses what was sent meanwhile).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -104,6 +103,7 @@ def watch(
             checkpoint.save(checkpoint_path, engine, report.cursor)
             last_save = time.monotonic()
 
+    ended = False  # the input ran out (not stopped at max_messages, nor interrupted)
     try:
         for message in messages if max_messages is None or max_messages > 0 else ():
             if message == IDLE:  # a quiet live feed: what waited its time is judged now
@@ -123,9 +123,11 @@ def watch(
                     flush()
             if max_messages is not None and report.messages >= max_messages:
                 break  # now, not at the next message: a live feed may never send one
+        else:
+            ended = True
         flush()
-        if confirm_at_end:  # the end of the input: nothing more will come
-            deliver(engine.confirm_due(math.inf))
+        if confirm_at_end and ended:  # the end of the input: nothing more will come
+            deliver(engine.finish())
     except KeyboardInterrupt:
         # The pending messages are not in the state and the cursor is not past them: a
         # restart from the checkpoint reads them again.
