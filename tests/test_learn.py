@@ -103,7 +103,14 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def loaded(layout: Path) -> tuple[TrainingData, pa.Table]:
+def feature_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One feature cache for the layout per worker: the learn and eval commands read the views
+    the dataset fixture computed (13 feature queries each otherwise)."""
+    return tmp_path_factory.mktemp("features")
+
+
+@pytest.fixture(scope="module")
+def loaded(layout: Path, feature_cache: Path) -> tuple[TrainingData, pa.Table]:
     from tigerblood.features.compute import compute_features
     from tigerblood.ingest.pipeline import ingest
     from tigerblood.learn.dataset import load_dataset
@@ -111,7 +118,7 @@ def loaded(layout: Path) -> tuple[TrainingData, pa.Table]:
 
     store = Store()
     ingest([layout], store)
-    return load_dataset([layout]), compute_features(store)
+    return load_dataset([layout], feature_cache), compute_features(store)
 
 
 @pytest.fixture(scope="module")
@@ -531,14 +538,14 @@ def test_cross_validation_reports_means_std_folds_baselines_and_calibration(
 
 
 def test_learn_then_eval_commands_write_a_model_a_card_and_printable_results(
-    layout: Path, tmp_path: Path
+    layout: Path, feature_cache: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "m.json"
-    summary = learn_command([layout], out)
+    summary = learn_command([layout], out, cache=feature_cache)
     assert out.exists() and Path(summary["card"]).read_text().startswith("# Model card")
     card = LearnedDetector(out).model.card["data"]
     assert card["accounts"] == 80 and card["postless_accounts"] > 0
-    result = eval_command([layout], folds=2, seed=0, as_json=False)
+    result = eval_command([layout], folds=2, seed=0, as_json=False, cache=feature_cache)
     assert {"precision", "recall", "f1", "auc", "mcc", "baselines", "published"} <= set(result)
     assert "learned_model" in result["text"] and "simple_rule" in result["text"]
     with pytest.raises(ValueError, match="both"):

@@ -37,6 +37,9 @@ STREAM_FEATURES = tuple(
 """Every feature of the families the stream keeps, so a feature added to one of them fails the
 parity test until the stream computes it; conversations and campaigns need the whole store."""
 
+NO_CROSS: dict[str, Any] = {"cross_every_s": None}
+"""For tests of the per-account state: the cross-account runs are tests/test_stream_parity.py's."""
+
 SMALL = Sizes(genuine=30, link_reply_spam=3, follow_farming=3, pitch_conversation=2, campaign=5)
 
 
@@ -95,7 +98,7 @@ def assert_same_features(stream: dict, batch: dict) -> None:
 @pytest.mark.parametrize("source", ["capture", "scenario"])
 def test_replayed_events_give_exactly_the_batch_features(source: str, scenario: Path) -> None:
     path = CAPTURE if source == "capture" else scenario
-    engine, _ = replay(lines_of(path), StreamSettings(window_s=1e10, use_model=False))
+    engine, _ = replay(lines_of(path), StreamSettings(window_s=1e10, use_model=False, **NO_CROSS))
     stream = {(r["platform"], r["account_id"]): r for r in engine.features().to_pylist()}
     assert_same_features(stream, batch_features(path))
 
@@ -105,7 +108,7 @@ def test_after_the_window_slides_the_features_are_the_batch_features_of_the_wind
 ) -> None:
     lines = lines_of(scenario)
     window_s = 2 * 86400.0
-    engine, _ = replay(lines, StreamSettings(window_s=window_s, use_model=False))
+    engine, _ = replay(lines, StreamSettings(window_s=window_s, use_model=False, **NO_CROSS))
     horizon = engine.now_s - window_s
     kept = []
     # An event leaves the window window_s after the micro-batch that carried it arrived (the
@@ -185,12 +188,16 @@ def test_a_restart_from_the_checkpoint_neither_loses_nor_double_counts(
 def test_memory_stays_bounded_and_an_evicted_account_starts_afresh(scenario: Path) -> None:
     lines = lines_of(scenario)[:1000]
     engine, _ = replay(
-        lines, StreamSettings(window_s=1e10, max_accounts=5, use_model=False), batch_size=10
+        lines,
+        StreamSettings(window_s=1e10, max_accounts=5, use_model=False, **NO_CROSS),
+        batch_size=10,
     )
     assert len(engine.states) <= 5 + 2 * 10  # plus what the last micro-batch touched
     assert engine.stats["accounts_evicted"] > 0
     bounded = {(r["platform"], r["account_id"]): r for r in engine.features().to_pylist()}
-    unbounded, _ = replay(lines, StreamSettings(window_s=1e10, use_model=False), batch_size=10)
+    unbounded, _ = replay(
+        lines, StreamSettings(window_s=1e10, use_model=False, **NO_CROSS), batch_size=10
+    )
     full = {(r["platform"], r["account_id"]): r for r in unbounded.features().to_pylist()}
     # A re-created state counts only what came after it: never more than the whole history.
     for key, row in bounded.items():

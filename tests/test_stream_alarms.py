@@ -109,6 +109,7 @@ SIZES = Sizes(
     campaign=3,
     newcomers=6,
     chatty=6,
+    days=4,
 )
 
 
@@ -118,7 +119,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_accounts_left_unjudged_are_ones_no_detector_would_flag(scenario) -> None:
-    engine = StreamEngine(StreamSettings(window_s=1e10))
+    engine = StreamEngine(StreamSettings(window_s=1e10, cross_every_s=None))
     lines = scenario.events.read_bytes().splitlines()
     watch(lines, engine, batch_size=250, flush_s=math.inf)
     skipped = [k for k in engine.states if not engine._judgeable(k)]

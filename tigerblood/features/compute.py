@@ -7,6 +7,7 @@ plans the whole thing as one query.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -85,9 +86,47 @@ def feature_expr(tables: ModelTables) -> ir.Table:
     return table.select(*KEYS, "handle", *DESCRIPTIONS).order_by(*KEYS)
 
 
+_COMPILED: dict[tuple[tuple[str, str, str], ...], tuple[str, pa.Schema, dict[str, pa.Table]]] = {}
+"""Feature SQL, result schema and the in-memory tables it reads, per store layout."""
+
+
+def _layout(store: Store) -> tuple[tuple[str, str, str], ...]:
+    """The store's tables and column types the feature expression can read (not ``features``
+    itself, nor scratch tables)."""
+    rows = store.con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema = current_schema() "
+        "AND table_name <> 'features' AND NOT starts_with(table_name, '_') ORDER BY ALL"
+    ).fetchall()
+    return tuple((str(t), str(c), str(d)) for t, c, d in rows)
+
+
 def compute_features(store: Store) -> pa.Table:
-    """Run the feature expression on the store and keep the result as table ``features``."""
-    result = feature_expr(tables_of(store)).to_pyarrow()
+    """Run the feature expression on the store and keep the result as table ``features``.
+
+    Building and compiling the expression costs seconds (four with every family, more than
+    running it on a small store), and ``learn`` computes features once per posts window, the
+    live feed once per cross-account run: so the SQL is compiled once per store layout and
+    process, and its result cast to the expression's own schema, as Ibis would return it.
+    """
+    key = _layout(store)
+    if key not in _COMPILED:
+        expr = feature_expr(tables_of(store))
+        # Tables the expression holds in memory (an empty stand-in for a step not run) are
+        # registered under their names on each store the SQL runs on.
+        memory = {
+            op.name: op.data.to_pyarrow(op.schema) for op in expr.op().find(ops.InMemoryTable)
+        }
+        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        _COMPILED[key] = (sql, expr.schema().to_pyarrow(), memory)
+    sql, schema, memory = _COMPILED[key]
+    for name, table in memory.items():
+        store.con.register(name, table)
+    try:
+        result = store.con.sql(sql).to_arrow_table().cast(schema)
+    finally:
+        for name in memory:
+            store.con.unregister(name)
     store.con.register("_features", result)
     store.sql("CREATE OR REPLACE TABLE features AS SELECT * FROM _features")
     store.con.unregister("_features")

@@ -105,6 +105,7 @@ class CrossWindow:
         (also kept in :attr:`changed`). Profiles of accounts no longer held (``alive``) go."""
         from tigerblood.campaigns import find_campaigns
         from tigerblood.conversations import build_conversations
+        from tigerblood.features.compute import compute_features
         from tigerblood.store import Store
 
         self.last_run_s, self.posts_since_run = now_s, 0
@@ -120,7 +121,7 @@ class CrossWindow:
                 store.load("accounts", model.to_table("accounts", list(self.profiles.values())))
             build_conversations(store)
             find_campaigns(store)
-            features = store.con.sql(_features_sql(store)).to_arrow_table()
+            features = compute_features(store)
         finally:
             store.close()
         keys = zip(
@@ -201,19 +202,3 @@ def _timed(row: dict[str, Any]) -> dict[str, Any]:
         k: dt.datetime.fromisoformat(v) if k in ("created_at", "observed_at") and v else v
         for k, v in row.items()
     }
-
-
-_SQL: dict[str, str] = {}
-
-
-def _features_sql(store: Any) -> str:
-    """The feature query as SQL, compiled from the Ibis expression once per process: every run's
-    store has the same tables, and compiling the whole feature expression cost 4 s a run, more
-    than running it on a window."""
-    if "features" not in _SQL:
-        import ibis
-
-        from tigerblood.features.compute import feature_expr, tables_of
-
-        _SQL["features"] = str(ibis.to_sql(feature_expr(tables_of(store)), dialect="duckdb"))
-    return _SQL["features"]
