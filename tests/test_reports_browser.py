@@ -8,12 +8,12 @@ developer machine, a failure in CI (``CI=true``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.browser_support import chromium
 from tests.report_support import HOSTILE, write_audience, write_engagement
 from tigerblood.ingest.pipeline import ingest
 from tigerblood.reports.audit import audit
@@ -22,38 +22,13 @@ from tigerblood.reports.mirror import mirror
 from tigerblood.reports.render import audit_html, mirror_html
 from tigerblood.store import Store
 
-try:  # an optional test dependency: the reports themselves need no browser
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
-
-
-def _need(condition: bool, why: str) -> None:
-    if not condition:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{why} (required in CI)")
-        pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    _need(sync_playwright is not None, "playwright is not installed")
-    _need(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

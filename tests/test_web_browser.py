@@ -16,25 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_reports_browser import ARGS, CHROMIUM, _need
+from tests.browser_support import chromium
 from tests.web_support import EVE_HANDLE, HOSTILE_POST, TOKEN, Served, served  # noqa: F401
-
-try:  # an optional test dependency
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the environment
-    sync_playwright = None
 
 PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    _need(sync_playwright is not None, "playwright is not installed")
-    _need(Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -50,11 +50,12 @@ def _version() -> str:
         return "dev"
 
 
-@cache
-def environment(code: str) -> Environment:
-    """One Jinja environment per language (gettext is installed into its globals)."""
+def localized(package: str, code: str) -> Environment:
+    """The templates of ``package`` in one language: autoescaped (text from the data is inert),
+    strict about undefined names, gettext installed into the globals. The reports and the web
+    pages share it, so both escape and translate the same way."""
     env = Environment(
-        loader=PackageLoader("tigerblood.reports", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
@@ -63,6 +64,12 @@ def environment(code: str) -> Environment:
     )
     env.install_gettext_translations(get_lang(code).translations, newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+@cache
+def environment(code: str) -> Environment:
+    """One Jinja environment of the report templates per language."""
+    return localized("tigerblood.reports", code)
 
 
 def _common(lang: Lang) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from tigerblood.reports.behaviours import PATTERNS
 from tigerblood.reports.i18n import LANGUAGES, Lang, get_lang
+from tigerblood.reports.render import localized
 from tigerblood.web.queries import post_url, profile_url
 
 
@@ -44,15 +44,7 @@ def link_maker(lang: Lang) -> Any:
 @cache
 def templates(code: str) -> Jinja2Templates:
     """The page templates in one language."""
-    env = Environment(
-        loader=PackageLoader("tigerblood.web", "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(get_lang(code).translations, newstyle=True)  # type: ignore[attr-defined]
+    env = localized("tigerblood.web", code)
     env.globals.update(patterns=PATTERNS, post_url=post_url, profile_url=profile_url)
     return Jinja2Templates(env=env)
 
