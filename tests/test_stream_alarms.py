@@ -75,20 +75,21 @@ def test_when_a_flag_rests_on_following_alone_then_it_waits_for_follow_backs(
 
 
 @pytest.mark.parametrize(
-    ("score", "seen", "cleared"),
+    ("score", "volume", "seen", "cleared"),
     [
-        (0.30, 22, True),  # below the threshold by more, after as much new activity as flagged it
-        (0.40, 22, False),  # wobbling just under the threshold: no flapping
-        (0.30, 15, False),  # little new: the evidence slid out of the window, no exoneration
+        (0.30, 12, 22, True),  # below by more, as much in the window, and as much new activity
+        (0.40, 12, 22, False),  # wobbling just under the threshold: no flapping
+        (0.30, 12, 15, False),  # little new: what the window holds is mostly what flagged it
+        (0.30, 3, 22, False),  # active, but the window holds less: slowed down, not exonerated
     ],
 )
 def test_a_reported_flag_is_cleared_only_on_counter_evidence(
-    score: float, seen: int, cleared: bool
+    score: float, volume: int, seen: int, cleared: bool
 ) -> None:
     policy = AlarmPolicy(confirm_s=0.0, clear_margin=0.15)
     flagged = verdict(True, ("link_reply_spam",))
     assert decide(policy, flagged, 0.0, volume=10, seen=12) == "flagged"
-    change = decide(policy, verdict(False, score=score), 100.0, volume=3, seen=seen)
+    change = decide(policy, verdict(False, score=score), 100.0, volume=volume, seen=seen)
     assert change == ("cleared" if cleared else None)
     assert policy.reported(KEY)[0] is not cleared
 

@@ -11,10 +11,11 @@ four times in ten gets muted (issue 15). So a verdict that flips to flagged is n
   150 accounts in five minutes has had no time to be followed back, and on Bluesky that is the
   normal first hour, not farming;
 - once reported, a flag is **cleared** only on counter-evidence: the score below the threshold by
-  ``clear_margin``, after the account did at least as much since the flag (posts, follows given
-  and received) as the window held of it when it was flagged. Evidence that merely slid out of
-  the window is not exoneration (a spammer who paused is still one), and a score wobbling
-  around the threshold does not flap.
+  ``clear_margin``, on a window holding at least as much of the account as when it was flagged,
+  and after the account did at least that much since the flag (posts, follows given and
+  received). Evidence that merely slid out of the window is not exoneration (a spammer who
+  paused, or slowed to a few replies a day, is still one), and a score wobbling around the
+  threshold does not flap.
 
 The learned model's own gate (enough posts, declared counts) is in
 :mod:`tigerblood.learn.combine`; this adds what only a feed has: time.
@@ -110,9 +111,12 @@ class AlarmPolicy:
                 alarm.patterns = patterns
                 return "patterns_changed"
             threshold = float(verdict.get("threshold", 0.5))
+            enough = max(1, alarm.volume_at_flag)
             since = seen - alarm.seen_at_flag
-            if verdict["score"] < threshold - self.clear_margin and since >= max(
-                1, alarm.volume_at_flag
+            if (
+                verdict["score"] < threshold - self.clear_margin
+                and since >= enough
+                and volume >= enough
             ):
                 alarm.flagged, alarm.patterns = False, ()
                 alarm.candidate_since = None
