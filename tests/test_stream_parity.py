@@ -58,3 +58,20 @@ def test_scan_and_watch_give_the_same_final_verdicts(both) -> None:
         assert {f["detector"] for f in ours["findings"]} == {
             f["detector"] for f in theirs["findings"]
         }, key
+
+
+def test_the_window_keeps_at_most_max_posts_and_forgets_what_left_it() -> None:
+    from tigerblood import model
+    from tigerblood.ingest.base import Batch
+    from tigerblood.stream.cross import CrossWindow
+
+    window = CrossWindow(max_posts=25)
+    for n in range(10):
+        rows = [
+            {"platform": "bluesky", "post_id": f"{n}-{i}", "account_id": "a"} for i in range(10)
+        ]
+        window.add([Batch("posts", model.to_table("posts", rows))], float(n))
+        held = sum(t.num_rows for _, t in window.rows["posts"])
+        assert held == window.posts_held <= 25
+    window.expire(9.0)
+    assert window.posts_held == sum(t.num_rows for _, t in window.rows["posts"]) == 10

@@ -65,6 +65,9 @@ class CrossWindow:
     last_run_s: float = -math.inf
     posts_since_run: int = 0
     runs: int = 0
+    posts_held: int = 0
+    """Posts in :attr:`rows` (kept as a count: summing the queue on every micro-batch would
+    cost a pass over a day of batches each time)."""
     changed: set[Key] = field(default_factory=set)
     """Accounts whose cross-account values changed at the last run."""
 
@@ -75,6 +78,7 @@ class CrossWindow:
                 self.rows[batch.table].append((arrival_s, batch.data))
                 if batch.table == "posts":
                     self.posts_since_run += batch.data.num_rows
+                    self.posts_held += batch.data.num_rows
             elif batch.table == "accounts":
                 for row in batch.data.to_pylist():
                     key = (row["platform"], row["account_id"])
@@ -84,14 +88,15 @@ class CrossWindow:
 
     def _bound(self) -> None:
         posts = self.rows["posts"]
-        while posts and sum(t.num_rows for _, t in posts) > self.max_posts:
-            posts.popleft()
+        while posts and self.posts_held > self.max_posts:
+            self.posts_held -= posts.popleft()[1].num_rows
 
     def expire(self, horizon_s: float) -> None:
         """Forget rows that arrived before ``horizon_s`` (the engine's window edge)."""
-        for queue in self.rows.values():
+        for name, queue in self.rows.items():
             while queue and queue[0][0] < horizon_s:
-                queue.popleft()
+                rows = queue.popleft()[1].num_rows
+                self.posts_held -= rows if name == "posts" else 0
 
     def due(self, now_s: float) -> bool:
         """Whether a run is due: posts arrived since the last, and ``every_s`` has passed since
@@ -184,6 +189,7 @@ def restore(window: CrossWindow, stem: Path, meta: dict[str, Any]) -> None:
         for i in range(1, len(arrivals) + 1):
             if i == len(arrivals) or arrivals[i] != arrivals[start]:
                 window.rows[name].append((arrivals[start], table.slice(start, i - start)))
+                window.posts_held += i - start if name == "posts" else 0
                 start = i
     last = meta.get("last_run_s")
     window.last_run_s = -math.inf if last is None else float(last)
