@@ -249,7 +249,7 @@ def generate(path: Path, events: int, seed: int = 7) -> dict[str, int]:
 
 
 def _adapter(path: str, workers: int | None) -> tuple[int, dict[str, int]]:
-    from tigerblood.ingest.bluesky_jetstream import JetstreamAdapter
+    from tigerblood.ingest.bluesky.jetstream import JetstreamAdapter
 
     adapter = JetstreamAdapter()
     adapter.workers = workers
@@ -262,7 +262,7 @@ def _adapter(path: str, workers: int | None) -> tuple[int, dict[str, int]]:
 
 
 def _baseline(path: str) -> int:
-    from tigerblood.ingest.bluesky_files import open_decompressed
+    from tigerblood.ingest.bluesky.files import open_decompressed
 
     loads = orjson.loads
     count = 0

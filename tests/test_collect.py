@@ -29,7 +29,7 @@ from tigerblood.collect.bluesky import MAX_LIKES_PER_POST, PROFILES_BATCH
 from tigerblood.collect.http import HttpClient, parse_wait
 from tigerblood.collect.mastodon import parse_acct
 from tigerblood.ingest.entity_words import enrich_posts
-from tigerblood.ingest.mastodon import MastodonAdapter
+from tigerblood.ingest.mastodon.responses import MastodonAdapter
 from tigerblood.ingest.pipeline import ingest
 from tigerblood.store import Store
 

@@ -22,7 +22,7 @@ import pytest
 from rich.console import Console
 
 from tigerblood.explain import render_verdict
-from tigerblood.ingest.bluesky_records import profile_record_row, profile_view_row
+from tigerblood.ingest.bluesky.records import profile_record_row, profile_view_row
 from tigerblood.scan import scan
 from tigerblood.scoring import DECLARED_REASON
 from tigerblood.store import Store

@@ -23,12 +23,15 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tigerblood.ingest import bluesky_columns, bluesky_files, bluesky_jetstream, bluesky_records
-from tigerblood.ingest.bluesky_appview import AppViewAdapter
-from tigerblood.ingest.bluesky_appview import _Read as AppViewRead
-from tigerblood.ingest.bluesky_columns import Times, to_micros
-from tigerblood.ingest.bluesky_files import line_batches
-from tigerblood.ingest.bluesky_jetstream import UNKNOWN_UNFOLLOW, JetstreamAdapter
+from tigerblood.ingest.bluesky import columns as bluesky_columns
+from tigerblood.ingest.bluesky import files as bluesky_files
+from tigerblood.ingest.bluesky import jetstream as bluesky_jetstream
+from tigerblood.ingest.bluesky import records as bluesky_records
+from tigerblood.ingest.bluesky.appview import AppViewAdapter
+from tigerblood.ingest.bluesky.appview import _Read as AppViewRead
+from tigerblood.ingest.bluesky.columns import Times, to_micros
+from tigerblood.ingest.bluesky.files import line_batches
+from tigerblood.ingest.bluesky.jetstream import UNKNOWN_UNFOLLOW, JetstreamAdapter
 
 DATA = Path(__file__).parent / "data" / "bluesky"
 JETSTREAM = DATA / "jetstream.jsonl"

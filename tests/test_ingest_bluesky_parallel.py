@@ -11,8 +11,8 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from tigerblood.ingest import bluesky_parallel
-from tigerblood.ingest.bluesky_jetstream import JetstreamAdapter, idle_cores
+from tigerblood.ingest.bluesky import parallel as bluesky_parallel
+from tigerblood.ingest.bluesky.jetstream import JetstreamAdapter, idle_cores
 from tigerblood.testing.scenarios import generate
 
 FIXTURE = Path(__file__).parent / "data" / "bluesky" / "jetstream.jsonl"

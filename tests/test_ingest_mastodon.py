@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.ingest_support import DATA, by_field, ids, pairs, read_all
-from tigerblood.ingest.mastodon import MastodonAdapter
+from tigerblood.ingest.mastodon.responses import MastodonAdapter
 
 FIXTURES = DATA / "mastodon"
 INSTANCE = "mastodon.social"

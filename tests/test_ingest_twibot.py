@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.ingest_support import DATA, by_field, ids, pairs, read_all
-from tigerblood.ingest.twibot import TwiBotAdapter
+from tigerblood.ingest.research.twibot import TwiBotAdapter
 
 T20 = DATA / "twibot" / "twibot20"
 T22 = DATA / "twibot" / "twibot22"

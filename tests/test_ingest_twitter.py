@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from tests.ingest_support import DATA, by_field, ids, pairs, read_all
 from tigerblood.ingest.base import SourceError
-from tigerblood.ingest.mastodon import MastodonAdapter
-from tigerblood.ingest.twibot import TwiBotAdapter
-from tigerblood.ingest.twitter_api import TwitterApiAdapter
-from tigerblood.ingest.twitter_archive import TwitterArchiveAdapter
+from tigerblood.ingest.mastodon.responses import MastodonAdapter
+from tigerblood.ingest.research.twibot import TwiBotAdapter
+from tigerblood.ingest.twitter.api import TwitterApiAdapter
+from tigerblood.ingest.twitter.archive import TwitterArchiveAdapter
 
 ARCHIVE = DATA / "twitter" / "archive"
 API = DATA / "twitter" / "api"

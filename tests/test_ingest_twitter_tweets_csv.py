@@ -17,7 +17,7 @@ from tests.ingest_support import DATA, read_all
 from tigerblood.ingest.base import SourceError
 from tigerblood.ingest.pipeline import expand_sources, ingest
 from tigerblood.ingest.registry import adapters, detect, read_source
-from tigerblood.ingest.twitter_tweets_csv import TwitterTweetsCsvAdapter, header_names
+from tigerblood.ingest.research.tweets_csv import TwitterTweetsCsvAdapter, header_names
 from tigerblood.store import Store
 
 FOLDER = DATA / "cresci2017"

@@ -29,7 +29,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from tests.ingest_support import DATA, read_all
 from tigerblood import model
 from tigerblood.ingest.base import Batch
-from tigerblood.ingest.mastodon import MastodonAdapter
+from tigerblood.ingest.mastodon.responses import MastodonAdapter
 from tigerblood.stream import mastodon_live
 from tigerblood.stream.mastodon_decode import MastodonDecoder
 from tigerblood.stream.mastodon_live import StreamSourceError, mastodon_messages, streaming_url

@@ -149,9 +149,11 @@ def test_beyond_the_hourly_quota_flags_are_held_then_released_when_the_hour_has_
     for n in range(3):
         gate.offer(verdict(n))
     assert [r["uri"] for r in read_jsonl(path)] == [did(0), did(1)]
-    assert gate.stats.held == 1 and gate.stats.over_quota == 1 and list(gate.held) == [
-        ("bluesky", did(2))
-    ]
+    assert (
+        gate.stats.held == 1
+        and gate.stats.over_quota == 1
+        and list(gate.held) == [("bluesky", did(2))]
+    )
     clock.now = T0 + HOUR_S - 1
     gate.release()
     assert len(read_jsonl(path)) == 2  # the hour is not over

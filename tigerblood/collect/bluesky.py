@@ -26,8 +26,8 @@ from tigerblood.collect.http import CollectError, HttpClient, Response, RetryPol
 from tigerblood.collect.session import CollectReport, Session
 from tigerblood.collect.state import StepState
 from tigerblood.ingest.base import Batch
-from tigerblood.ingest.bluesky_appview import REASON_REPOST, _Read
-from tigerblood.ingest.bluesky_files import all_batches
+from tigerblood.ingest.bluesky.appview import REASON_REPOST, _Read
+from tigerblood.ingest.bluesky.files import all_batches
 from tigerblood.store import Store
 
 PLATFORM = "bluesky"

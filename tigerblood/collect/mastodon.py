@@ -28,7 +28,7 @@ from tigerblood.collect.http import CollectError, HttpClient, Response, RetryPol
 from tigerblood.collect.session import CollectReport, Session
 from tigerblood.collect.state import StepState
 from tigerblood.ingest.base import Batch
-from tigerblood.ingest.mastodon_entities import MastodonMapper
+from tigerblood.ingest.mastodon.entities import MastodonMapper
 from tigerblood.ingest.rows import Collector
 from tigerblood.store import Store
 

@@ -155,7 +155,7 @@ class Session:
 def merge_accounts(store: Store, data: pa.Table) -> None:
     """Upsert account rows: each column takes the new value unless it is null.
 
-    This is :func:`tigerblood.ingest.bluesky_records.merge_account` applied across pages, so a
+    This is :func:`tigerblood.ingest.bluesky.records.merge_account` applied across pages, so a
     collection stored page by page equals its raw log scanned as one file.
     """
     if data.num_rows == 0:

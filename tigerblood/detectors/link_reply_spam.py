@@ -23,9 +23,7 @@ class LinkReplySpamDetector(RuleDetector):
 
     name = "link_reply_spam"
     pattern = "link_reply_spam"
-    description = (
-        "replies carrying a link or contact, to non-followers, from a no-audience account"
-    )
+    description = "replies carrying a link or contact, to non-followers, from a no-audience account"
     THRESHOLDS: ClassVar[Mapping[str, float]] = {
         "min_score": 0.6,
         "min_reply_share": 0.3,

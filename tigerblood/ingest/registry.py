@@ -15,14 +15,14 @@ from tigerblood.ingest.base import Adapter, Batch, SourceError
 
 BUILTIN = {
     "tabular": "tigerblood.ingest.tabular:TabularAdapter",
-    "twitter-v1-csv": "tigerblood.ingest.twitter_csv:TwitterV1CsvAdapter",
-    "twitter-v1-tweets-csv": "tigerblood.ingest.twitter_tweets_csv:TwitterTweetsCsvAdapter",
-    "mastodon": "tigerblood.ingest.mastodon:MastodonAdapter",
-    "twitter-archive": "tigerblood.ingest.twitter_archive:TwitterArchiveAdapter",
-    "twibot": "tigerblood.ingest.twibot:TwiBotAdapter",
-    "twitter-api": "tigerblood.ingest.twitter_api:TwitterApiAdapter",
-    "bluesky-jetstream": "tigerblood.ingest.bluesky_jetstream:JetstreamAdapter",
-    "bluesky-appview": "tigerblood.ingest.bluesky_appview:AppViewAdapter",
+    "twitter-v1-csv": "tigerblood.ingest.research.users_csv:TwitterV1CsvAdapter",
+    "twitter-v1-tweets-csv": "tigerblood.ingest.research.tweets_csv:TwitterTweetsCsvAdapter",
+    "mastodon": "tigerblood.ingest.mastodon.responses:MastodonAdapter",
+    "twitter-archive": "tigerblood.ingest.twitter.archive:TwitterArchiveAdapter",
+    "twibot": "tigerblood.ingest.research.twibot:TwiBotAdapter",
+    "twitter-api": "tigerblood.ingest.twitter.api:TwitterApiAdapter",
+    "bluesky-jetstream": "tigerblood.ingest.bluesky.jetstream:JetstreamAdapter",
+    "bluesky-appview": "tigerblood.ingest.bluesky.appview:AppViewAdapter",
 }
 
 

@@ -42,7 +42,7 @@ def parse_duration(text: str) -> float:
 
 def capture_lines(path: Path) -> Iterator[bytes]:
     """The lines of a Jetstream capture (plain or zstd), as a live feed would send them."""
-    from tigerblood.ingest.bluesky_files import open_decompressed
+    from tigerblood.ingest.bluesky.files import open_decompressed
 
     with open_decompressed(path) as stream:
         yield from stream
@@ -58,7 +58,7 @@ def is_mastodon(source: str) -> bool:
     path = Path(source)
     if not path.is_file():
         return False
-    from tigerblood.ingest.bluesky_files import open_decompressed
+    from tigerblood.ingest.bluesky.files import open_decompressed
 
     with open_decompressed(path) as stream:
         head = stream.readline()

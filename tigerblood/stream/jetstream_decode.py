@@ -1,6 +1,6 @@
 """Jetstream messages -> model batches, by the same reader as Jetstream files.
 
-A live feed is decoded exactly like a capture (:class:`tigerblood.ingest.bluesky_jetstream._Read`
+A live feed is decoded exactly like a capture (:class:`tigerblood.ingest.bluesky.jetstream._Read`
 validates, maps and quarantines), one micro-batch of messages at a time, so a record reads the
 same live as from a file. Two things differ on a live feed:
 
@@ -17,8 +17,8 @@ from collections import Counter
 import orjson
 
 from tigerblood.ingest.base import Batch
-from tigerblood.ingest.bluesky_files import all_batches
-from tigerblood.ingest.bluesky_jetstream import UNKNOWN_UNFOLLOW, JetstreamAdapter, _Read
+from tigerblood.ingest.bluesky.files import all_batches
+from tigerblood.ingest.bluesky.jetstream import UNKNOWN_UNFOLLOW, JetstreamAdapter, _Read
 
 MAX_FOLLOW_RECORDS = 1_000_000
 """Follow records remembered to resolve a later unfollow (a delete names only the record key).

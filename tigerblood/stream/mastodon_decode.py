@@ -2,7 +2,8 @@
 
 A live message is the WebSocket form of a streaming event, ``{"stream": [...], "event": "update",
 "payload": "<Status as a JSON string>"}``, which is also one line of a saved ``.jsonl`` capture, so
-each is mapped by :func:`tigerblood.ingest.mastodon.handle_record`, the batch adapter's own code:
+each is mapped by :func:`tigerblood.ingest.mastodon.responses.handle_record`, the batch adapter's
+own code:
 a status reads the same live as from a file, and a bad message is quarantined (DESIGN §4), never
 raised. Two things differ on a live feed:
 
@@ -10,7 +11,7 @@ raised. Two things differ on a live feed:
   (their counts move; the engine keeps the latest profile). A post seen again in a later batch (an
   edit, ``status.update``) is passed on, and the engine keeps the first, as the batch path does;
 - the answering server, which qualifies every id (``1093@mastodon.social``, see
-  :mod:`tigerblood.ingest.mastodon_entities`), may not be known up front. Pass ``instance`` (the
+  :mod:`tigerblood.ingest.mastodon.entities`), may not be known up front. Pass ``instance`` (the
   host you connected to) to have it from the first message. Otherwise it is learned from the first
   micro-batch with a message that shows it (a local account's profile URL) and kept from then on;
   that whole batch is qualified. Messages decoded before then keep bare ids, so an account seen
@@ -27,8 +28,8 @@ import orjson
 
 from tigerblood.ingest.base import Batch
 from tigerblood.ingest.jsonio import MAX_RECORD_BYTES, Record, parse
-from tigerblood.ingest.mastodon import STATUS_EVENTS, handle_record, record_instance
-from tigerblood.ingest.mastodon_entities import MastodonMapper, kind
+from tigerblood.ingest.mastodon.entities import MastodonMapper, kind
+from tigerblood.ingest.mastodon.responses import STATUS_EVENTS, handle_record, record_instance
 from tigerblood.ingest.rows import Collector, parse_iso
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -23,10 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tigerblood import model
-from tigerblood.ingest import bluesky_records as rec
 from tigerblood.ingest.base import Batch
-from tigerblood.ingest.bluesky_columns import Columns
-from tigerblood.ingest.bluesky_files import (
+from tigerblood.ingest.bluesky import records as rec
+from tigerblood.ingest.bluesky.columns import Columns
+from tigerblood.ingest.bluesky.files import (
     BATCH_ROWS,
     READ_ERRORS,
     all_batches,
@@ -35,7 +35,7 @@ from tigerblood.ingest.bluesky_files import (
     open_decompressed,
     to_table,
 )
-from tigerblood.ingest.bluesky_jetstream import _Read, account_batches
+from tigerblood.ingest.bluesky.jetstream import _Read, account_batches
 
 CHUNK_BYTES = 1 << 22
 """Bytes read per line batch (one worker task)."""

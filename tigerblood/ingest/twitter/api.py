@@ -16,7 +16,7 @@ from typing import Any
 from tigerblood.ingest.base import Adapter, Batch, SourceError
 from tigerblood.ingest.jsonio import MAX_RECORD_BYTES, guarded, iter_records, open_binary, safe_head
 from tigerblood.ingest.rows import Collector, RecordError
-from tigerblood.ingest.twitter_objects import (
+from tigerblood.ingest.twitter.objects import (
     is_v2_tweet,
     v1_tweet,
     v1_user,

@@ -23,9 +23,9 @@ from typing import Any
 
 from tigerblood.ingest.base import Adapter, Batch, SourceError
 from tigerblood.ingest.jsonio import MAX_RECORD_BYTES, guarded, iter_records, open_binary, safe_head
+from tigerblood.ingest.research.twibot22 import read_twibot22
 from tigerblood.ingest.rows import Collector, RecordError, as_dict
-from tigerblood.ingest.twibot22 import read_twibot22
-from tigerblood.ingest.twitter_objects import PLATFORM, v1_user
+from tigerblood.ingest.twitter.objects import PLATFORM, v1_user
 
 LABELS = {"1": (1, "bot"), "0": (0, "human")}
 _LITERAL_LIMIT = 100_000

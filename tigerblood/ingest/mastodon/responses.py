@@ -31,7 +31,7 @@ from tigerblood.ingest.jsonio import (
     open_binary,
     safe_head,
 )
-from tigerblood.ingest.mastodon_entities import (
+from tigerblood.ingest.mastodon.entities import (
     IGNORED_EVENTS,
     MastodonMapper,
     kind,

@@ -23,7 +23,7 @@ import zstandard
 
 from tigerblood import model
 from tigerblood.ingest.base import Batch, SourceError, head_bytes
-from tigerblood.ingest.bluesky_columns import Columns
+from tigerblood.ingest.bluesky.columns import Columns
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"

@@ -21,10 +21,10 @@ from typing import ClassVar
 import orjson
 
 from tigerblood import model
-from tigerblood.ingest import bluesky_records as rec
 from tigerblood.ingest.base import Adapter, Batch
-from tigerblood.ingest.bluesky_columns import MILLIS, Columns, Times, to_micros
-from tigerblood.ingest.bluesky_files import (
+from tigerblood.ingest.bluesky import records as rec
+from tigerblood.ingest.bluesky.columns import MILLIS, Columns, Times, to_micros
+from tigerblood.ingest.bluesky.files import (
     READ_ERRORS,
     all_batches,
     decode_raw,
@@ -34,8 +34,8 @@ from tigerblood.ingest.bluesky_files import (
     open_decompressed,
     safe_head,
 )
-from tigerblood.ingest.bluesky_records import FOLLOW, LIKE
-from tigerblood.ingest.bluesky_records import MAX_MICROS as MAX
+from tigerblood.ingest.bluesky.records import FOLLOW, LIKE
+from tigerblood.ingest.bluesky.records import MAX_MICROS as MAX
 
 MAPPED: frozenset[str] = frozenset(
     f"{collection}/{operation}"
@@ -428,7 +428,7 @@ class JetstreamAdapter(Adapter):
         large = path.is_file() and path.stat().st_size >= self.parallel_bytes
         workers = (self.workers or min(2, idle_cores())) if large else 1
         if workers > 1:
-            from tigerblood.ingest.bluesky_parallel import read_parallel
+            from tigerblood.ingest.bluesky.parallel import read_parallel
 
             yield from read_parallel(path, self.stats, self.max_line_bytes, workers)
             return

@@ -31,7 +31,7 @@ from tigerblood.ingest.safezip import (
     Limits,
     Tree,
 )
-from tigerblood.ingest.twitter_objects import DEFAULT_AVATAR, PLATFORM, v1_tweet
+from tigerblood.ingest.twitter.objects import DEFAULT_AVATAR, PLATFORM, v1_tweet
 
 _MARKERS = ("data/account.js", "data/manifest.js")
 _TWEETS = re.compile(r"data/tweets?(-part\d+)?\.js")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 
 from tigerblood import model
-from tigerblood.ingest.bluesky_records import PLATFORM, parse_datetime
+from tigerblood.ingest.bluesky.records import PLATFORM, parse_datetime
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)

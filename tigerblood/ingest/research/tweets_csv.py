@@ -1,8 +1,8 @@
 """Research CSVs of Twitter API v1.1 *tweet* objects (Cresci-2017 ``tweets.csv``, MIB and kin).
 
-The companions of the user CSVs read by :mod:`tigerblood.ingest.twitter_csv`: one tweet a row,
-flattened from v1.1 JSON by the dataset's authors. Their quirks are undone here, so they never
-reach the features:
+The companions of the user CSVs read by :mod:`tigerblood.ingest.research.users_csv`: one tweet
+a row, flattened from v1.1 JSON by the dataset's authors. Their quirks are undone here, so they
+never reach the features:
 
 - a missing id is written ``0`` (or ``0.0``, empty, ``NULL``, ``NA``): it means "not a reply",
   "not a retweet", never the tweet with id 0, so it becomes null;
@@ -32,8 +32,8 @@ from tigerblood.ingest.base import (
     header_names,
     quarantine_batch,
 )
+from tigerblood.ingest.research.users_csv import TWITTER_TIME
 from tigerblood.ingest.tabular import csv_reader, csv_rejects, reader_connection, typed_batches
-from tigerblood.ingest.twitter_csv import TWITTER_TIME
 
 ID_COLUMNS = {
     "post_id": "id",

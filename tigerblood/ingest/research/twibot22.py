@@ -28,7 +28,7 @@ from tigerblood import model
 from tigerblood.ingest.base import Batch, SourceError, quarantine_batch
 from tigerblood.ingest.jsonio import guarded, iter_records, open_binary
 from tigerblood.ingest.rows import Collector, RecordError
-from tigerblood.ingest.twitter_objects import PLATFORM, Ids, v2_tweet, v2_user
+from tigerblood.ingest.twitter.objects import PLATFORM, Ids, v2_tweet, v2_user
 
 FOLLOW_RELATIONS = ("following", "followers")
 OTHER_RELATIONS = frozenset(

@@ -25,9 +25,9 @@ from typing import Any, ClassVar
 import orjson
 
 from tigerblood import model
-from tigerblood.ingest import bluesky_records as rec
 from tigerblood.ingest.base import Adapter, Batch
-from tigerblood.ingest.bluesky_files import (
+from tigerblood.ingest.bluesky import records as rec
+from tigerblood.ingest.bluesky.files import (
     READ_ERRORS,
     all_batches,
     decode_raw,

@@ -1,0 +1,1 @@
+"""Bluesky: Jetstream captures and saved AppView responses, sharing one record mapping."""
