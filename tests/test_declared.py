@@ -10,17 +10,16 @@ entities copied from ``tests/data/mastodon/home_timeline.json`` with new ids, ti
 from __future__ import annotations
 
 import copy
-import random
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 from rich.console import Console
 
+from tests.jetstream_support import PROFILE, Jetstream, iso
 from tigerblood.explain import render_verdict
 from tigerblood.ingest.bluesky.records import profile_record_row, profile_view_row
 from tigerblood.scan import scan
@@ -28,97 +27,13 @@ from tigerblood.scoring import DECLARED_REASON
 from tigerblood.store import Store
 from tigerblood.stream.engine import StreamEngine, StreamSettings
 from tigerblood.stream.watch import watch
-from tigerblood.testing.scenarios import tid
 
-BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
-POST = "app.bsky.feed.post"
-PROFILE = "app.bsky.actor.profile"
 START = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
 CLOCK = ["Air quality index: good.", "Air quality index: moderate.", "Tide tables updated."]
 """What a benign bot posts every five minutes: the same few texts, by the clock."""
 SPAM = "Free followers, no signup: fastgrow.example/join"
 SPAM_LINK = "https://fastgrow.example/join"
 MASTODON = Path(__file__).parent / "data" / "mastodon" / "home_timeline.json"
-
-
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-
-
-def _us(at: datetime) -> int:
-    return int(at.timestamp() * 1_000_000)
-
-
-class Jetstream:
-    """A Jetstream capture: commit events with ``app.bsky`` records, written in time order."""
-
-    def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
-        self.events: list[tuple[int, bytes]] = []
-
-    def did(self) -> str:
-        return "did:plc:" + "".join(self.rng.choice(BASE32) for _ in range(24))
-
-    def commit(self, did: str, at: datetime, collection: str, rkey: str, record: dict) -> str:
-        cid = "bafyrei" + "".join(self.rng.choice(BASE32) for _ in range(52))
-        commit = {
-            "rev": tid(_us(at), 1),
-            "operation": "create",
-            "collection": collection,
-            "rkey": rkey,
-            "record": {"$type": collection, **record},
-            "cid": cid,
-        }
-        event = {"did": did, "time_us": _us(at), "kind": "commit", "commit": commit}
-        self.events.append((_us(at), orjson.dumps(event)))
-        return cid
-
-    def identity(self, did: str, handle: str, at: datetime) -> None:
-        body = {"did": did, "handle": handle, "seq": len(self.events) + 1, "time": _iso(at)}
-        event = {"did": did, "time_us": _us(at), "kind": "identity", "identity": body}
-        self.events.append((_us(at), orjson.dumps(event)))
-
-    def profile(self, did: str, handle: str, at: datetime, *, bot: bool = False) -> None:
-        """An ``app.bsky.actor.profile`` create; ``bot`` adds the self-label as clients write it."""
-        self.identity(did, handle, at)
-        record: dict[str, Any] = {"displayName": handle.split(".")[0], "description": ""}
-        if bot:
-            record["labels"] = {
-                "$type": "com.atproto.label.defs#selfLabels",
-                "values": [{"val": "bot"}],
-            }
-        record["createdAt"] = _iso(at)
-        self.commit(did, at, PROFILE, "self", record)
-
-    def post(
-        self,
-        did: str,
-        at: datetime,
-        text: str,
-        *,
-        link: str | None = None,
-        reply_to: tuple[str, str] | None = None,
-    ) -> tuple[str, str]:
-        """A post (a reply when ``reply_to`` is a parent's (uri, cid)); the link as a facet."""
-        record: dict[str, Any] = {"text": text}
-        if link is not None:
-            label = link.split("://", 1)[1].encode()
-            start = text.encode().find(label)
-            index = {"byteStart": start, "byteEnd": start + len(label)}
-            feature = {"$type": "app.bsky.richtext.facet#link", "uri": link}
-            record["facets"] = [{"index": index, "features": [feature]}]
-        if reply_to is not None:
-            ref = {"uri": reply_to[0], "cid": reply_to[1]}
-            record["reply"] = {"root": ref, "parent": ref}
-        record["langs"] = ["en"]
-        record["createdAt"] = _iso(at)
-        rkey = tid(_us(at), self.rng.randrange(1024))
-        cid = self.commit(did, at, POST, rkey, record)
-        return f"at://{did}/{POST}/{rkey}", cid
-
-    def write(self, path: Path) -> Path:
-        path.write_bytes(b"".join(line + b"\n" for _, line in sorted(self.events)))
-        return path
 
 
 def bluesky_capture(path: Path, *, declared: bool, spams: bool) -> tuple[Path, str]:
@@ -294,7 +209,7 @@ def mastodon_timeline(path: Path, *, bot: bool, spams: bool) -> Path:
                 ],
                 content=f"<p>{mention} Free followers, no signup: {link}</p>",
             )
-        status["created_at"] = _iso(at)
+        status["created_at"] = iso(at)
         statuses.append(status)
     path.write_bytes(orjson.dumps(statuses))
     return path

@@ -106,6 +106,11 @@ def print_summary(result: ScanResult, out: Path | None) -> None:
     spared = sum(1 for v in result.verdicts if v.get("declared") == "bot" and not v["flagged"])
     if spared:
         table.add_row("declared bots (not flagged for automation alone)", f"{spared:,}")
+    services = sum(
+        1 for v in result.verdicts if v.get("declared") == "service" and not v["flagged"]
+    )
+    if services:
+        table.add_row("brand or service accounts (publishing their own site)", f"{services:,}")
     # Only with the model on: say how many it left to the rules, and why.
     from collections import Counter
 

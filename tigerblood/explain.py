@@ -29,6 +29,10 @@ def find_verdict(store: Store, account: str) -> dict[str, Any] | None:
     return orjson.loads(rows[0][0]) if rows else None
 
 
+DECLARED_AS = {"bot": "Declared bot", "service": "Brand or service account"}
+"""How each kind of declaration (``tigerblood.scoring.Declaration``) is introduced."""
+
+
 def render_verdict(verdict: dict[str, Any], console: Console) -> None:
     """The verdict, each finding's summary, its numbers, and the posts behind it."""
     name = f"{verdict['platform']}:{verdict['account_id']}"
@@ -36,8 +40,9 @@ def render_verdict(verdict: dict[str, Any], console: Console) -> None:
     state = "[red]FLAGGED[/red]" if verdict["flagged"] else "[green]not flagged[/green]"
     console.print(f"{escape(name + handle)}: {state}, score {verdict['score']:.2f}")
     if verdict.get("declared"):
+        what = DECLARED_AS.get(str(verdict["declared"]), f"Declared {verdict['declared']}")
         console.print(
-            f"Declared {escape(str(verdict['declared']))} by its own profile: "
+            f"{escape(what)} by its own profile: "
             f"{escape(verdict.get('declared_reason', ''))} (score without the declaration "
             f"{verdict.get('undeclared_score', verdict['score']):.2f})."
         )

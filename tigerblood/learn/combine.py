@@ -24,7 +24,9 @@ be a calibrated probability, which ``score`` promises (DESIGN §3.3). So:
 - an account whose profile declares it a bot carries ``declared: "bot"`` and is scored on its
   rule findings beyond automation (:func:`tigerblood.scoring.declare`): neither the automation
   rule nor the model's resemblance to known fakes flags it alone, since a bot that says so is
-  not manufactured engagement; ``undeclared_score`` keeps the score it would have had.
+  not manufactured engagement; ``undeclared_score`` keeps the score it would have had. A brand
+  or service account publishing its own site carries ``declared: "service"`` and is scored the
+  same way on what it does beyond automation and broadcasting its own links.
 
 Example::
 
@@ -43,10 +45,9 @@ from tigerblood.detectors.base import Finding
 from tigerblood.learn.detector import LearnedDetector
 from tigerblood.scoring import (
     DEFAULT_THRESHOLD,
-    beyond_automation,
     combine,
+    declarations,
     declare,
-    declared_bots,
     verdicts,
 )
 
@@ -153,13 +154,12 @@ def model_verdicts(
     # Explaining costs SHAP values per row: only for the accounts the model judges.
     model_findings = detector.explain(features.filter(judged), min_score=floor)
     probabilities = detector.predict(features)
-    results = verdicts(features, [*rules, *model_findings], threshold, declarations=False)
-    rule_only = verdicts(features, rules, threshold, declarations=False)
-    bots = declared_bots(features)
-    for verdict, rule_verdict, p, reason, bot in zip(
-        results, rule_only, probabilities, reasons, bots, strict=True
+    results = verdicts(features, [*rules, *model_findings], threshold, declare_profiles=False)
+    rule_only = verdicts(features, rules, threshold, declare_profiles=False)
+    for verdict, rule_verdict, p, reason, declaration in zip(
+        results, rule_only, probabilities, reasons, declarations(features), strict=True
     ):
-        beyond = beyond_automation(rule_verdict["findings"]) if bot else []
+        beyond = declaration.beyond(rule_verdict["findings"]) if declaration else []
         if reason is not None:
             verdict.update(
                 score=rule_verdict["score"],
@@ -172,8 +172,8 @@ def model_verdicts(
                 scored_by_reason=reason,
                 threshold=threshold,
             )
-            if bot:  # the rules' own way of combining: noisy-OR
-                declare(verdict, combine(beyond), threshold)
+            if declaration:  # the rules' own way of combining: noisy-OR
+                declare(verdict, declaration, combine(beyond), threshold)
             continue
         unseen = [
             f["score"] for f in rule_verdict["findings"] if f["pattern"] not in MODEL_PATTERNS
@@ -197,6 +197,6 @@ def model_verdicts(
             scored_by="model",
             threshold=threshold,
         )
-        if bot:  # as rule findings raise the model's score: the strongest one
-            declare(verdict, max(beyond, default=0.0), threshold)
+        if declaration:  # as rule findings raise the model's score: the strongest one
+            declare(verdict, declaration, max(beyond, default=0.0), threshold)
     return results

@@ -113,10 +113,15 @@ EXCLUDED: dict[str, str] = {
     "big_target_promo_share": "no follower counts of reply targets in any labelled source",
     "declared_bot": "a declaration, not a behaviour: it decides how a verdict is worded, not the "
     "score the model learns (no training source has it)",
+    "own_site": "a host name, not a number",
+    "top_url_on_own_site": "a declaration of what the account is (a brand or service publishing "
+    "its own site), which decides how a verdict is worded; no labelled source shows profile links "
+    "unwrapped (Cresci-2015's are t.co)",
 }
 NON_NUMERIC = frozenset(
     {
         "top_url",
+        "own_site",
         "largest_campaign_id",
         "throwaway_campaign_id",
         "throwaway_campaign_key",

@@ -14,6 +14,7 @@ from collections import deque
 from typing import Any
 
 from tigerblood.features.activity import SECONDS_PER_DAY
+from tigerblood.features.profile import on_own_site, own_site_of
 from tigerblood.stream.facts import PostFacts
 from tigerblood.stream.primitives import SortedTimes, Tally
 
@@ -24,6 +25,7 @@ PROFILE_FIELDS = (
     "observed_at",
     "posts_count",
     "declared_bot",
+    "profile_urls",
 )
 COUNT_FIELDS = ("followers_count", "following_count")
 
@@ -148,6 +150,9 @@ class AccountState:
         for key in (*PROFILE_FIELDS, *COUNT_FIELDS):
             if row.get(key) is not None:
                 self.profile[key] = row[key]
+        if row.get("handle") is not None or row.get("profile_urls") is not None:
+            p = self.profile
+            p["own_site"] = own_site_of(self.platform, p.get("handle"), p.get("profile_urls"))
 
     def recent(self, n: int) -> list[PostFacts]:
         """The latest ``n`` posts in the window, newest first."""
@@ -186,7 +191,7 @@ class AccountState:
         following = following if following is not None else (self.following.distinct() or None)
         answered = sum(n for t, n in self.reply_targets.get().items() if t in self.followers)
         texted = self.texts.total
-        return {
+        row: dict[str, Any] = {
             "platform": self.platform,
             "account_id": self.account_id,
             "handle": p.get("handle"),
@@ -222,6 +227,11 @@ class AccountState:
             "hashtag_share": share(self.hashtag_posts, observed),
             "declared_bot": p.get("declared_bot"),
         }
+        site, top_url = p.get("own_site"), row.get("top_url")
+        own = site if isinstance(site, str) else None
+        row["own_site"] = own
+        row["top_url_on_own_site"] = on_own_site(top_url if isinstance(top_url, str) else None, own)
+        return row
 
 
 def _seconds(value: Any) -> float | None:
