@@ -292,3 +292,106 @@ def test_learn_and_eval_read_confirm_as_1_and_dismiss_as_0_from_the_reviews(serv
     figures = json.loads(result.stdout)
     assert figures["reviewed"] >= 2 and figures["confirmed"] >= 1 and figures["dismissed"] >= 1
     assert figures["precision"] is not None
+
+
+def test_account_page_embeds_the_mirrors_charts_drawn_by_the_reports_renderer(api, served) -> None:
+    key = f"bluesky:{served.eve}"
+    answer = api.get(f"/accounts/{key}")
+    page = answer.text
+    section = r'<section class="behaviour" data-feature="([^"]+)">.*?</section>'
+    charts = re.findall(section, page, re.S)
+    assert "replies_with_link_share" in charts and page.count("<svg") >= len(charts) > 3
+    assert f'href="/mirror/{key}#b-replies_with_link_share"' in page
+    # One renderer: the account page's chart is the mirror page's, byte for byte.
+    mirror = api.get(f"/mirror/{key}").text
+    svg = re.compile(r'<svg viewBox="0 0 640 64" role="img" aria-label="[^"]*">.*?</svg>', re.S)
+    assert svg.findall(page) and set(svg.findall(page)) <= set(svg.findall(mirror))
+    policy = answer.headers["content-security-policy"]  # no inline style or script needed
+    assert "sha256" not in policy and " style=" not in page and "<script" not in page
+    assert "Comportement par comportement" in html.unescape(
+        api.get(f"/accounts/{key}", params={"lang": "fr"}).text
+    )
+
+
+def test_warm_up_indexes_change_speed_not_content(served) -> None:
+    """The audit with the address index, campaign items read in one pass and the accounts
+    filtered by pre-read patterns are the same as with the plain queries."""
+    from tigerblood.reports.audit import audit
+    from tigerblood.reports.render import to_json
+    from tigerblood.web import campaigns, queries
+
+    db = served.app.state.db
+    assert db.warmed.wait(30) and db.address_index is not None and db.campaign_items is not None
+    with db.cursor() as store:
+        names = [served.demo.creator_handle, f"bluesky:{served.eve}", "nobody-at-all"]
+        names += [  # accounts others reply to or mention first: the ones with repliers
+            r[0]
+            for r in store.sql(
+                "SELECT platform || ':' || account_id FROM verdicts ORDER BY account_id IN "
+                "(SELECT reply_to_account_id FROM posts) DESC, hash(account_id) LIMIT 8"
+            )
+        ]
+        for name in names:
+            try:
+                plain = to_json(audit(store, name))
+            except LookupError:
+                continue
+            assert to_json(audit(store, name, db.address_index)) == plain, name
+        for pattern in db.overview(store)["patterns"]:
+            plain = queries.VerdictFilter(pattern=pattern)
+            read = queries.VerdictFilter(pattern=pattern, patterns_table=db.patterns_table)
+            assert queries.account_rows(store, read) == queries.account_rows(store, plain)
+        ids = [r[0] for r in store.sql("SELECT campaign_id FROM campaigns")]
+        assert ids
+        for cid in ids:
+            assert campaigns.campaign(store, cid, db.campaign_items) == campaigns.campaign(
+                store, cid
+            )
+
+
+def test_writes_and_wrong_tokens_are_rate_limited_per_client(served) -> None:
+    from tigerblood.web.security import Throttle
+
+    guard = served.app.state.guard
+    saved = guard.writes, guard.failures
+    guard.writes, guard.failures = Throttle(3), Throttle(2)
+    try:
+        body = {"account": served.demo.creator_handle, "decision": "skip"}
+        writer = served.client(TOKEN)
+        assert [writer.post("/api/v1/reviews", json=body).status_code for _ in range(4)] == [
+            201,
+            201,
+            201,
+            429,
+        ]
+        answer = writer.post("/api/v1/reviews", json=body)
+        assert answer.status_code == 429 and int(answer.headers["retry-after"]) >= 1
+        guard.writes = Throttle(100)
+        wrong = served.client("wrong-token")
+        assert [wrong.post("/api/v1/reviews", json=body).status_code for _ in range(3)] == [
+            401,
+            401,
+            429,
+        ]
+        # Once over, even the right token from that client waits: guessing is slowed down.
+        assert writer.post("/api/v1/reviews", json=body).status_code == 429
+        guard.failures = Throttle(100)
+        browser = served.client()
+        token = csrf_of(browser.get("/login").text)
+        assert browser.post("/login", data={"token": "nope", "csrf": token}).status_code == 303
+        assert guard.failures.wait("127.0.0.1") == 0 and guard.failures.seen("127.0.0.1") == 1
+    finally:
+        guard.writes, guard.failures = saved
+
+
+def test_the_schema_lists_the_api_and_deliberately_no_page(api, served) -> None:
+    """The OpenAPI schema is the JSON API's contract: every ``/api/v1`` route is in it, and
+    the HTML pages, forms and static files are not (they are for browsers, not clients)."""
+    paths = set(api.get("/openapi.json").json()["paths"])
+    assert paths and all(p.startswith("/api/v1/") for p in paths)
+    from tigerblood.web import api as api_module
+    from tigerblood.web import pages, review_pages
+
+    assert {r.path for r in api_module.router.routes} == paths
+    for router in (pages.router, review_pages.router):
+        assert not router.include_in_schema and not {r.path for r in router.routes} & paths

@@ -60,6 +60,8 @@ def test_overview_filter_account_then_confirm_in_the_review_queue(browser, serve
     assert rows.count() >= 2 and "link-reply spam" in rows.first.inner_text()
     page.click(f"text=@{EVE_HANDLE}")
     assert "Findings" in page.inner_text("main") and HOSTILE_POST in page.inner_text("main")
+    chart = page.locator("section.behaviour svg").first  # the mirror's charts, drawn
+    assert (chart.bounding_box() or {"width": 0})["width"] > 200
     page.screenshot(path=str(shots / "account-hostile.png"), full_page=True)
     page.goto(served.url + "/review")
     assert page.locator("form.decide").count() == 0  # not signed in: no form

@@ -21,12 +21,14 @@ import httpx
 import orjson
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from tigerblood.scan import scan
 from tigerblood.store import Store
 from tigerblood.testing.audience import Audience, generate
 from tigerblood.testing.scenarios import START, Ref, Sizes, _Capture
 from tigerblood.web.app import create_app
+from tigerblood.web.security import Throttle
 
 TOKEN = "test-token-" + "x" * 20
 HOSTILE_NAME = '<b onmouseover="alert(1)">Eve</b>'
@@ -50,6 +52,8 @@ class Served:
     db: Path
     demo: Audience
     eve: str
+    app: FastAPI
+    """The app itself, for tests that look inside it (its warm-up, its limits)."""
 
     def client(self, token: str | None = None) -> httpx.Client:
         """An HTTP client for the server, with the bearer token when given."""
@@ -109,6 +113,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The store and the app serving it, for the whole session."""
     db, demo, eve = build_store(tmp_path_factory.mktemp("web"))
     app = create_app(db, TOKEN, hosts=["127.0.0.1", "localhost"])
+    # Every test is one client (127.0.0.1): the session must not trip the per-client limits,
+    # which their own test tightens on purpose.
+    app.state.guard.writes, app.state.guard.failures = Throttle(100_000), Throttle(100_000)
     sock = free_socket()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -119,7 +126,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             raise RuntimeError("the web server did not start")
         time.sleep(0.02)
     port = sock.getsockname()[1]
-    yield Served(f"http://127.0.0.1:{port}", db, demo, eve)
+    yield Served(f"http://127.0.0.1:{port}", db, demo, eve, app)
     server.should_exit = True
     thread.join(10)
     sock.close()

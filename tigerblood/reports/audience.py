@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tigerblood.reports.addressed import AddressIndex
 from tigerblood.reports.target import Target
 from tigerblood.store import Store
 
@@ -59,13 +60,13 @@ FROM f LEFT JOIN verdicts v USING (platform, account_id)
 ORDER BY f.followed_at NULLS LAST, f.account_id
 """
 
-REPLIES_SQL = f"""
+_REPLIES = f"""
 WITH p AS (
     SELECT platform, account_id, post_id, created_at, text,
            (reply_to_account_id = $id OR lower(ltrim(reply_to_account_id, '@')) = $handle)
                IS TRUE AS is_reply
     FROM posts
-    WHERE platform = $platform AND account_id <> $id AND (
+    WHERE {{only}}platform = $platform AND account_id <> $id AND (
         reply_to_account_id = $id OR lower(ltrim(reply_to_account_id, '@')) = $handle
         OR list_contains(mentions, $id)
         OR list_contains(list_transform(coalesce(mentions, []), lambda x: lower(ltrim(x, '@'))),
@@ -77,6 +78,8 @@ FROM p LEFT JOIN verdicts v USING (platform, account_id)
        LEFT JOIN accounts a USING (platform, account_id)
 ORDER BY p.account_id, p.created_at, p.post_id
 """
+REPLIES_SQL = _REPLIES.replace("{only}", "")
+"""Posts that reply to or mention the account ``$id`` / ``$handle``, with their authors."""
 
 
 LIKES_SQL = f"""
@@ -134,10 +137,24 @@ def followers(store: Store, target: Target) -> list[Member]:
     return out
 
 
-def repliers(store: Store, target: Target) -> list[Member]:
-    """Accounts that replied to or mentioned ``target``, each with the posts that did."""
-    rows = _rows(store, REPLIES_SQL, _params(target))
+def repliers(store: Store, target: Target, index: AddressIndex | None = None) -> list[Member]:
+    """Accounts that replied to or mentioned ``target``, each with the posts that did; an
+    ``index`` of the store's posts narrows the rows read, not the answer."""
+    params = _params(target)
+    if index is None:
+        rows = _rows(store, REPLIES_SQL, params)
+    else:
+        rows_read = index.candidates(store, target.account_id, params["handle"])
+        # No candidate, no reply (and DuckDB would scan every post for an empty list).
+        sql = replies_sql(indexed=True)
+        rows = _rows(store, sql, {**params, "rows": rows_read}) if rows_read else []
     return _grouped(rows, lambda row: "reply" if row["is_reply"] else "mention")
+
+
+def replies_sql(indexed: bool = False) -> str:
+    """:data:`REPLIES_SQL`, reading only the rows ``$rows`` when ``indexed`` (the candidates of
+    an :class:`~tigerblood.reports.addressed.AddressIndex`; every condition still applies)."""
+    return _REPLIES.replace("{only}", "rowid = ANY($rows) AND " if indexed else "")
 
 
 def likers(store: Store, target: Target) -> list[Member]:

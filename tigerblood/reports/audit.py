@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tigerblood.reports.addressed import AddressIndex
 from tigerblood.reports.audience import Member, followers, likers, repliers
 from tigerblood.reports.count_growth import CountGrowth, count_growth, readings
 from tigerblood.reports.credibility import Credibility, credibility, plain_words
@@ -145,17 +146,19 @@ def measured_share_error() -> dict[str, Any] | None:
     }
 
 
-def audit(store: Store, account: str) -> AuditReport:
+def audit(store: Store, account: str, index: AddressIndex | None = None) -> AuditReport:
     """Audit the audience of ``account`` (handle, id or ``platform:id``) in ``store``.
 
-    Runs :func:`tigerblood.scan.judge` first when the store holds no verdicts yet.
+    Runs :func:`tigerblood.scan.judge` first when the store holds no verdicts yet. ``index``
+    (built once for many audits of one store) makes finding repliers fast; the report is the
+    same with or without it.
     """
     ensure_judged(store)
     target = resolve(store, account)
     if target is None:
         raise AccountNotFoundError(account)
     fol = Group.of(followers(store, target))
-    rep = Group.of(repliers(store, target))
+    rep = Group.of(repliers(store, target, index))
     lik = Group.of(likers(store, target))
     quality, interval = quality_score([fol, rep, lik])
     points = readings(store, target)  # the latest reading beats the first profile stored

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from tigerblood.features.compute import DESCRIPTIONS
 from tigerblood.reports import plots
@@ -159,34 +160,44 @@ def audit_html(report: AuditReport, lang: Lang | None = None) -> str:
     )
 
 
-def mirror_html(report: MirrorReport, lang: Lang | None = None) -> str:
-    """The mirror as one HTML page."""
-    lang = lang or get_lang("en")
+def _mirror_context(report: MirrorReport, lang: Lang) -> dict[str, Any]:
+    """What the mirror's templates (the page and its charts alone) are rendered with."""
 
     def tick(b: BehaviourResult, v: float) -> str:
         return lang.pct(v) if b.behaviour.unit == "share" else lang.num(v, 3)
 
-    return (
-        environment(lang.code)
-        .get_template("mirror.html")
-        .render(
-            **_common(lang),
-            r=report,
-            strips={b.behaviour.feature: plots.strip(b) for b in report.behaviours},
-            standing=STANDING,
-            signal_status=SIGNAL_STATUS,
-            gates={d.detector: d.gate for d in report.detectors},
-            descriptions=DESCRIPTIONS,
-            value=lambda b: fmt(lang, b.behaviour.unit, b.value),
-            fmt=lambda b, v: fmt(lang, b.behaviour.unit, v),
-            fmt_tick=tick,
-            rank=lambda s: rank(lang, s),
-            standing_text=lambda b: standing_text(lang, b),
-            population=lambda s: population_name(lang, s.population),
-            ref=report.reference,
-            near=NEAR,
-        )
-    )
+    return {
+        **_common(lang),
+        "r": report,
+        "strips": {b.behaviour.feature: plots.strip(b) for b in report.behaviours},
+        "standing": STANDING,
+        "signal_status": SIGNAL_STATUS,
+        "gates": {d.detector: d.gate for d in report.detectors},
+        "descriptions": DESCRIPTIONS,
+        "value": lambda b: fmt(lang, b.behaviour.unit, b.value),
+        "fmt": lambda b, v: fmt(lang, b.behaviour.unit, v),
+        "fmt_tick": tick,
+        "rank": lambda s: rank(lang, s),
+        "standing_text": lambda b: standing_text(lang, b),
+        "population": lambda s: population_name(lang, s.population),
+        "ref": report.reference,
+        "near": NEAR,
+    }
+
+
+def mirror_html(report: MirrorReport, lang: Lang | None = None) -> str:
+    """The mirror as one HTML page."""
+    lang = lang or get_lang("en")
+    template = environment(lang.code).get_template("mirror.html")
+    return template.render(**_mirror_context(report, lang))
+
+
+def behaviour_charts(report: MirrorReport, lang: Lang, mirror_link: str) -> Markup:
+    """The mirror's behaviour charts alone (most telling first), as escaped HTML to embed in
+    another page: the web app's account page shows them beside the verdict. ``mirror_link``
+    is where each chart's title leads (the mirror page, which explains it)."""
+    template = environment(lang.code).get_template("behaviour_charts.html")
+    return Markup(template.render(**_mirror_context(report, lang), mirror_link=mirror_link))
 
 
 def to_json(report: AuditReport | MirrorReport, lang: Lang | None = None) -> bytes:

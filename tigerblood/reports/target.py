@@ -41,7 +41,14 @@ class Target:
 
 
 def has_table(store: Store, name: str) -> bool:
-    """Whether the store holds table ``name`` (verdicts and features exist only after a judge)."""
+    """Whether the store holds table ``name`` (verdicts and features exist only after a judge).
+
+    A store whose tables cannot change (a server's, which holds the file) may list them once
+    as ``known_tables``: a report asks this several times, each a catalogue query otherwise.
+    """
+    known = getattr(store, "known_tables", None)
+    if known is not None:
+        return name in known
     rows = store.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
     return bool(rows[0][0])
 

@@ -1,7 +1,8 @@
 """The JSON API under ``/api/v1``: the same query layer as the pages, as JSON.
 
 Reads follow :func:`tigerblood.web.security.require_read`; the one write, ``POST /reviews``,
-needs the bearer token. Errors are ``{"detail": ...}`` with 400 (a bad cursor), 401, 404 or 422.
+needs the bearer token. Errors are ``{"detail": ...}`` with 400 (a bad cursor), 401, 404, 422 or
+429 (too many writes or wrong tokens from one client).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tigerblood.reports.render import to_json
 from tigerblood.reports.target import resolve
 from tigerblood.store import Store
 from tigerblood.web import campaigns, queries, reviews
+from tigerblood.web.reports import Kind, report_of
 from tigerblood.web.schemas import (
     AccountDetail,
     Campaign,
@@ -25,7 +27,7 @@ from tigerblood.web.schemas import (
     Verdict,
     VerdictPage,
 )
-from tigerblood.web.security import require_read, require_token
+from tigerblood.web.security import require_read, require_token, throttle_writes
 from tigerblood.web.templating import language
 
 
@@ -62,6 +64,7 @@ def get_overview(request: Request, store: StoreDep) -> dict[str, Any]:
 
 @router.get("/verdicts", response_model=VerdictPage, responses={400: {"model": Problem}})
 def get_verdicts(
+    request: Request,
     store: StoreDep,
     flagged: bool | None = None,
     pattern: Annotated[str | None, Query(max_length=64)] = None,
@@ -73,7 +76,8 @@ def get_verdicts(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Verdicts as ``scan`` writes them, highest score first; follow ``next`` for more."""
-    where = queries.VerdictFilter(flagged, pattern, min_score, max_score, platform, q)
+    patterns = request.app.state.db.patterns_table
+    where = queries.VerdictFilter(flagged, pattern, min_score, max_score, platform, q, patterns)
     try:
         items, after = queries.verdicts(store, where, cursor, limit)
     except ValueError as error:
@@ -92,25 +96,25 @@ def get_account(store: StoreDep, account: AccountPath) -> dict[str, Any]:
 
 @router.get("/campaigns", response_model=list[Campaign])
 def get_campaigns(
-    store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    request: Request, store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
     """Campaign clusters, largest first, with their members' ids."""
-    return campaigns.campaign_list(store, limit)
+    return request.app.state.db.campaign_list(store, limit)
 
 
 @router.get("/campaigns/{campaign_id}", response_model=Campaign, responses=NOT_FOUND)
 def get_campaign(
-    store: StoreDep, campaign_id: Annotated[str, Path(max_length=200)]
+    request: Request, store: StoreDep, campaign_id: Annotated[str, Path(max_length=200)]
 ) -> dict[str, Any]:
     """One cluster: members with their verdicts, and its posts in time order."""
-    found = campaigns.campaign(store, campaign_id)
+    found = campaigns.campaign(store, campaign_id, request.app.state.db.campaign_items)
     if found is None:
         raise HTTPException(404, "no such campaign")
     return found
 
 
-def _report(request: Request, store: Store, kind: str, account: str, lang: str) -> Response:
-    report = request.app.state.reports.get(store, kind, account)
+def _report(request: Request, store: Store, kind: Kind, account: str, lang: str) -> Response:
+    report = report_of(request, store, kind, account)
     if report is None:
         raise HTTPException(404, "no such account in the store")
     return Response(to_json(report, language(lang)), media_type="application/json")
@@ -158,11 +162,17 @@ def get_reviews(
     "/reviews",
     status_code=201,
     response_model=Review,
-    dependencies=[Depends(require_token)],
-    responses={400: {"model": Problem}, 401: {"model": Problem}, **NOT_FOUND},
+    dependencies=[Depends(throttle_writes), Depends(require_token)],
+    responses={
+        400: {"model": Problem},
+        401: {"model": Problem},
+        **NOT_FOUND,
+        429: {"model": Problem, "description": "Too many writes or wrong tokens: retry later."},
+    },
 )
 def post_review(request: Request, store: StoreDep, review: ReviewIn) -> dict[str, Any]:
-    """Confirm, dismiss or skip an account's verdict (needs the bearer token)."""
+    """Confirm, dismiss or skip an account's verdict (needs the bearer token; rate-limited
+    per client, as wrong tokens are)."""
     target = resolve(store, review.account)
     if target is None:
         raise HTTPException(404, "no such account in the store")

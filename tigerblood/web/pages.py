@@ -14,11 +14,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from tigerblood.reports.audit import AuditReport
 from tigerblood.reports.i18n import Lang
-from tigerblood.reports.render import audit_html, mirror_html
+from tigerblood.reports.mirror import MirrorReport
+from tigerblood.reports.render import audit_html, behaviour_charts, mirror_html
 from tigerblood.store import Store
 from tigerblood.web import campaigns, queries, reviews
 from tigerblood.web.api import StoreDep, summary
+from tigerblood.web.reports import report_of
 from tigerblood.web.security import csp, require_read, style_hashes
 from tigerblood.web.templating import language, link_maker, page, templates
 
@@ -79,7 +82,13 @@ def accounts_page(
     """Accounts, filtered by pattern, platform, flag, score range and handle; sortable; paged."""
     low, high = score_bound(min_score), score_bound(max_score)
     where = queries.VerdictFilter(
-        {"yes": True, "no": False}.get(flagged), pattern, low, high, platform, q
+        {"yes": True, "no": False}.get(flagged),
+        pattern,
+        low,
+        high,
+        platform,
+        q,
+        request.app.state.db.patterns_table,
     )
     rows, total = queries.account_rows(
         store, where, sort, order == "desc", (page_no - 1) * PAGE_SIZE, PAGE_SIZE
@@ -110,17 +119,23 @@ def accounts_page(
 
 @router.get("/accounts/{account}", response_class=HTMLResponse)
 def account_page(request: Request, store: StoreDep, lang: LangDep, account: str) -> HTMLResponse:
-    """One account: verdict, findings with evidence, posts, threads, campaigns, reviews."""
+    """One account: verdict, findings with evidence, the mirror's behaviour charts, posts,
+    threads, campaigns, reviews."""
     detail = queries.account(store, account)
     if detail is None:
         return not_found(request, lang, account)
-    return page(request, "account.html", lang, a=detail)
+    mirrored = report_of(request, store, "charts", detail["key"])
+    charts = None
+    if isinstance(mirrored, MirrorReport):  # the mirror's own charts, drawn by its renderer
+        charts = behaviour_charts(mirrored, lang, link_maker(lang)("/mirror/" + detail["key"]))
+    return page(request, "account.html", lang, a=detail, charts=charts)
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
 def campaigns_page(request: Request, store: StoreDep, lang: LangDep) -> HTMLResponse:
     """Campaign clusters, largest first."""
-    return page(request, "campaigns.html", lang, rows=campaigns.campaign_list(store, 200))
+    rows = request.app.state.db.campaign_list(store, 200)
+    return page(request, "campaigns.html", lang, rows=rows)
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
@@ -128,7 +143,7 @@ def campaign_page(
     request: Request, store: StoreDep, lang: LangDep, campaign_id: str
 ) -> HTMLResponse:
     """One cluster: members, items, and its time line."""
-    found = campaigns.campaign(store, campaign_id)
+    found = campaigns.campaign(store, campaign_id, request.app.state.db.campaign_items)
     if found is None:
         return not_found(request, lang, campaign_id)
     return page(request, "campaign.html", lang, c=found)
@@ -137,10 +152,13 @@ def campaign_page(
 def _report_page(
     request: Request, store: Store, lang: Lang, kind: Literal["audit", "mirror"], account: str
 ) -> HTMLResponse:
-    report = request.app.state.reports.get(store, kind, account)
+    report = report_of(request, store, kind, account)
     if report is None:
         return not_found(request, lang, account)
-    html = audit_html(report, lang) if kind == "audit" else mirror_html(report, lang)
+    if isinstance(report, AuditReport):
+        html = audit_html(report, lang)
+    else:
+        html = mirror_html(report, lang)
     nav = (
         templates(lang.code)
         .get_template("report_nav.html")

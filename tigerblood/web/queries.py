@@ -36,6 +36,9 @@ class VerdictFilter:
     platform: str | None = None
     search: str | None = None
     """Part of a handle or an account id, case-insensitive."""
+    patterns_table: str | None = None
+    """A table of (platform, account_id, patterns) already read from the verdicts' JSON (a
+    server's, :func:`extract_patterns`); without it each verdict's JSON is read per filter."""
 
     def where(self) -> tuple[str, list[Any]]:
         """The SQL condition and its parameters."""
@@ -44,7 +47,13 @@ class VerdictFilter:
         if self.flagged is not None:
             parts.append("flagged = ?")
             params.append(self.flagged)
-        if self.pattern:
+        if self.pattern and self.patterns_table:
+            parts.append(
+                "(platform, account_id) IN (SELECT platform, account_id FROM "
+                f"{self.patterns_table} WHERE list_contains(patterns, ?))"
+            )
+            params.append(self.pattern)
+        elif self.pattern:
             parts.append(f"list_contains({PATTERNS_SQL}, ?)")
             params.append(self.pattern)
         if self.min_score is not None:
@@ -61,6 +70,26 @@ class VerdictFilter:
             parts.append("(contains(lower(handle), ?) OR contains(account_id, ?))")
             params += [needle, needle]
         return " AND ".join(parts), params
+
+
+PATTERNS_TABLE = "tigerblood_web.verdict_patterns"
+"""Where :func:`extract_patterns` puts them: an in-memory database attached to the server's
+connection (every cursor sees it; the store file is not touched)."""
+
+
+def extract_patterns(store: Store) -> str:
+    """Read every verdict's patterns once into :data:`PATTERNS_TABLE` and return its name.
+
+    A pattern filter otherwise parses all verdicts' JSON twice per page (the rows and the
+    count: 0.1 s on 5,301 verdicts); verdicts do not change while a server holds the store.
+    """
+    schema = PATTERNS_TABLE.split(".")[0]
+    store.sql(f"ATTACH IF NOT EXISTS ':memory:' AS {schema}")
+    store.sql(
+        f"CREATE OR REPLACE TABLE {PATTERNS_TABLE} AS "
+        f"SELECT platform, account_id, {PATTERNS_SQL} AS patterns FROM verdicts"
+    )
+    return PATTERNS_TABLE
 
 
 def encode_cursor(score: float, platform: str, account_id: str) -> str:

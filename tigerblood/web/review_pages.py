@@ -18,7 +18,7 @@ from tigerblood.web import reviews
 from tigerblood.web.api import StoreDep
 from tigerblood.web.pages import LangDep
 from tigerblood.web.schemas import MAX_NOTE
-from tigerblood.web.security import Guard, guard_of, require_read, set_session
+from tigerblood.web.security import Guard, guard_of, require_read, set_session, throttle_writes
 from tigerblood.web.templating import link_maker, page
 
 router = APIRouter(dependencies=[Depends(require_read)], include_in_schema=False)
@@ -43,13 +43,13 @@ def review_page(
     decision: str | None = None,
 ) -> HTMLResponse:
     """The next flagged account nobody has decided on, with its evidence and the decision form."""
-    upcoming = reviews.queue(store, 1)
+    upcoming, left = reviews.next_up(store)
     return page(
         request,
         "review.html",
         lang,
-        v=upcoming[0] if upcoming else None,
-        left=reviews.queue_size(store),
+        v=upcoming,
+        left=left,
         last=last if last and resolve(store, last) else None,
         last_decision=decision if decision in reviews.DECISIONS else None,
         max_note=MAX_NOTE,
@@ -57,7 +57,7 @@ def review_page(
     )
 
 
-@router.post("/review", dependencies=[Depends(check_csrf)])
+@router.post("/review", dependencies=[Depends(throttle_writes), Depends(check_csrf)])
 def review_decide(
     request: Request,
     store: StoreDep,
@@ -92,7 +92,7 @@ def login_page(request: Request, lang: LangDep, failed: bool = False) -> HTMLRes
     return page(request, "login.html", lang, failed=failed)
 
 
-@router.post("/login", dependencies=[Depends(check_csrf)])
+@router.post("/login", dependencies=[Depends(throttle_writes), Depends(check_csrf)])
 def login(
     request: Request,
     lang: LangDep,
@@ -100,9 +100,10 @@ def login(
     token: Annotated[str, Form(max_length=512)],
     reviewer: Annotated[str, Form(max_length=100)] = "",
 ) -> RedirectResponse:
-    """Check the token; on success a new session id (never the one sent before signing in)."""
+    """Check the token; on success a new session id (never the one sent before signing in).
+    Wrong tokens count against the client (429 after too many)."""
     link = link_maker(lang)
-    if not guard.token_ok(token):
+    if not guard.check_token(request, token):
         return RedirectResponse(link("/login", failed="true"), status_code=303)
     sid = guard.sign_in(reviewer.strip() or "web")
     response = RedirectResponse(link("/review"), status_code=303)
@@ -110,7 +111,7 @@ def login(
     return response
 
 
-@router.post("/logout", dependencies=[Depends(check_csrf)])
+@router.post("/logout", dependencies=[Depends(throttle_writes), Depends(check_csrf)])
 def logout(request: Request, lang: LangDep) -> RedirectResponse:
     """Forget this browser's session."""
     request.app.state.guard.sessions.pop(request.state.sid, None)

@@ -43,6 +43,16 @@ def queue(store: Store, limit: int = 1) -> list[dict[str, Any]]:
     return [orjson.loads(row[0]) for row in rows]
 
 
+def next_up(store: Store) -> tuple[dict[str, Any] | None, int]:
+    """The next verdict to review and how many are left, in one pass (the queue page's two
+    questions: :func:`queue` and :func:`queue_size` would read the verdicts twice)."""
+    rows = store.sql(
+        f"SELECT verdict, count(*) OVER () FROM verdicts v WHERE flagged AND NOT {_DECIDED} "
+        f"ORDER BY {_SKIPPED}, score DESC, platform, account_id LIMIT 1"
+    )
+    return (orjson.loads(rows[0][0]), int(rows[0][1])) if rows else (None, 0)
+
+
 def queue_size(store: Store) -> int:
     """Flagged accounts nobody has confirmed or dismissed yet."""
     return int(store.sql(f"SELECT count(*) FROM verdicts v WHERE flagged AND NOT {_DECIDED}")[0][0])
