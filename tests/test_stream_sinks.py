@@ -10,6 +10,7 @@ against a local Jetstream, with every sink and the metrics on, and stops it with
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import signal
 import socket
 import subprocess
@@ -318,12 +319,14 @@ def test_a_wrong_setting_is_refused_before_the_feed_opens(
 
 
 class Receiver:
-    """A local HTTP server: answers each POST by ``plan`` (status, delay), then 200."""
+    """A local HTTP server: answers each POST by ``plan`` (status, delay, and optionally a
+    ``Retry-After`` value), then 200; ``times`` holds when each request came in."""
 
     def __init__(self) -> None:
-        self.plan: list[tuple[int, float]] = []
+        self.plan: list[tuple[int, float] | tuple[int, float, str]] = []
         self.delay = 0.0
         self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.times: list[float] = []
         self.lock = threading.Lock()
         receiver = self
 
@@ -333,10 +336,15 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver.lock:
                     receiver.requests.append((headers, body))
-                    status, delay = receiver.plan.pop(0) if receiver.plan else (200, receiver.delay)
+                    receiver.times.append(time.monotonic())
+                    status, delay, *after = (
+                        receiver.plan.pop(0) if receiver.plan else (200, receiver.delay)
+                    )
                 time.sleep(delay)
                 with contextlib.suppress(OSError):  # the client may have timed out and left
                     self.send_response(status)
+                    if after:
+                        self.send_header("retry-after", after[0])
                     self.send_header("content-length", "0")
                     self.end_headers()
 
@@ -405,6 +413,47 @@ def test_a_5xx_is_retried_with_backoff_until_delivered(receiver: Receiver) -> No
     assert (sink.stats.retries, sink.stats.failed) == (2, 0)
     assert len(receiver.requests) == 3 and len({b for _, b in receiver.requests}) == 1
     assert len({h["idempotency-key"] for h, _ in receiver.requests}) == 1  # the same change
+
+
+def http_date(seconds_from_now: float) -> str:
+    return email.utils.formatdate(time.time() + seconds_from_now, usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "max_s", "waits"),
+    [
+        (429, "1", 5.0, (0.9, 2.5)),  # seconds: waited as asked, not the drawn 0.01 s
+        (503, "30", 0.4, (0.35, 1.5)),  # asked for more than the maximum backoff: capped
+        (503, "HTTP-DATE+30", 0.4, (0.35, 1.5)),  # an HTTP date, capped the same way
+        (429, "next tuesday", 5.0, (0.0, 0.5)),  # unreadable: the usual backoff
+    ],
+)
+def test_a_429_or_503_retry_after_is_honoured_up_to_the_max_backoff_without_blocking_the_feed(
+    receiver: Receiver, status: int, retry_after: str, max_s: float, waits: tuple[float, float]
+) -> None:
+    if retry_after.startswith("HTTP-DATE+"):
+        retry_after = http_date(float(retry_after.split("+")[1]))
+    receiver.plan = [(status, 0.0, retry_after)]
+    sink = WebhookSink(receiver.url, retries=3, backoff_base_s=0.01, backoff_max_s=max_s)
+    started = time.monotonic()
+    sink.send(_change(verdict(1)))
+    assert time.monotonic() - started < 0.1  # the feed's side never waits for the receiver
+    assert wait_for(lambda: sink.stats.emitted == 1)
+    sink.close(1.0)
+    assert (sink.stats.retries, sink.stats.failed, len(receiver.times)) == (1, 0, 2)
+    low, high = waits
+    assert low <= receiver.times[1] - receiver.times[0] < high
+
+
+def test_a_long_retry_after_never_holds_up_closing_the_sink(receiver: Receiver) -> None:
+    receiver.plan = [(503, 0.0, "3600")]
+    sink = WebhookSink(receiver.url, retries=3, backoff_base_s=0.01, backoff_max_s=3600.0)
+    sink.send(_change(verdict(1)))
+    assert wait_for(lambda: len(receiver.times) == 1)
+    started = time.monotonic()
+    sink.close(0.2)
+    assert time.monotonic() - started < 1.5
+    assert (sink.stats.emitted, sink.stats.dropped) == (0, 1)  # accounted for, not lost silently
 
 
 def test_a_4xx_is_a_failure_counted_at_once_not_retried(receiver: Receiver) -> None:

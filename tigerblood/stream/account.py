@@ -9,6 +9,7 @@ which the detectors and the model read as unknown.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from tigerblood.features.activity import SECONDS_PER_DAY
 from tigerblood.features.profile import on_own_site, own_site_of
 from tigerblood.stream.facts import PostFacts
-from tigerblood.stream.primitives import SortedTimes, Tally
+from tigerblood.stream.primitives import GapStats, SortedTimes, Tally
 
 PROFILE_FIELDS = (
     "handle",
@@ -70,6 +71,7 @@ class AccountState:
         self.followers: Tally[str] = Tally()
         self.following: Tally[str] = Tally()
         self._posted: _PostAggregates | None = None
+        self._posted_view: dict[str, Any] | None = None
 
     def _post_aggregates(self) -> _PostAggregates:
         # Made at the first post: most accounts met on the firehose only follow or are followed.
@@ -111,6 +113,7 @@ class AccountState:
 
     def add_post(self, post: PostFacts, sign: int = 1) -> None:
         """Count a post in (``sign`` 1) or back out (``sign`` -1)."""
+        self._posted_view = None
         self.posts += sign
         self.seen_events += sign > 0
         if sign > 0:
@@ -166,12 +169,15 @@ class AccountState:
     # -- features --------------------------------------------------------------------------
 
     def features(self) -> dict[str, Any]:
-        """This account's row of the feature table (the columns the stream can know)."""
+        """This account's row of the feature table (the columns the stream can know).
+
+        What only the posts decide is computed once per change of them (:meth:`_post_columns`):
+        most judgements of an account on the firehose follow a follow it gave or received, and
+        the gap statistics and the top link of its posts did not move."""
         p = self.profile
         observed = self.posts
-        times = self.times.get()
-        gaps = self.times.gaps()
-        first, last = (times[0], times[-1]) if times else (None, None)
+        posted = self._post_columns()
+        first, last = posted["_first"], posted["_last"]
         end = _seconds(p.get("observed_at")) or last
         created = _seconds(p.get("created_at"))
         age = (end - created) / SECONDS_PER_DAY if end is not None and created is not None else None
@@ -183,15 +189,17 @@ class AccountState:
             per_day = observed / max(span, 1.0)
         else:
             per_day = None
-        top = self.urls.top()
-        top_count = top[1] if top else 0
         followers = p.get("followers_count")
         followers = followers if followers is not None else (self.followers.distinct() or None)
         following = p.get("following_count")
         following = following if following is not None else (self.following.distinct() or None)
-        answered = sum(n for t, n in self.reply_targets.get().items() if t in self.followers)
-        texted = self.texts.total
-        row: dict[str, Any] = {
+        if self.followers.total and self.reply_posts:
+            known = self.followers.counts
+            answered = sum(n for t, n in self.reply_targets.counts.items() if t in known)
+            non_followers = share(self.reply_posts - answered, self.reply_posts)
+        else:
+            non_followers = None
+        row = {
             "platform": self.platform,
             "account_id": self.account_id,
             "handle": p.get("handle"),
@@ -199,6 +207,43 @@ class AccountState:
             "posts_count": declared if declared is not None else observed,
             "account_age_days": age,
             "posts_per_day": per_day,
+            "reply_to_non_followers_share": non_followers,
+            "followers_count": followers,
+            "following_count": following,
+            "followers_per_following": None
+            if followers is None
+            else float(followers) / float(max(following or 0, 1)),
+            "counts_declared": all(p.get(name) is not None for name in COUNT_FIELDS),
+            "declared_bot": p.get("declared_bot"),
+        }
+        row.update(posted["columns"])
+        site, top_url = p.get("own_site"), row.get("top_url")
+        own = site if isinstance(site, str) else None
+        row["own_site"] = own
+        row["top_url_on_own_site"] = on_own_site(top_url if isinstance(top_url, str) else None, own)
+        return row
+
+    def _post_columns(self) -> dict[str, Any]:
+        """The feature columns only the posts decide, plus the first and last post time;
+        kept until a post comes in or leaves (:meth:`add_post` drops it)."""
+        if self._posted_view is not None:
+            return self._posted_view
+        observed = self.posts
+        posted = self._posted
+        if posted is None:  # never posted: every post column is empty (no aggregates made)
+            times: list[float] = []
+            urls: Tally[str] = Tally()
+            targets: dict[str | None, int] = {}
+            texts_total = texts_distinct = 0
+        else:
+            times = posted.times.get()
+            urls = posted.urls
+            targets = posted.reply_targets.counts
+            texts_total, texts_distinct = posted.texts.total, posted.texts.distinct()
+        gaps = GapStats.of([b - a for a, b in itertools.pairwise(times)])
+        top = urls.top()
+        top_count = top[1] if top else 0
+        columns = {
             "interval_cv": gaps.std / gaps.mean
             if gaps.count >= 5 and gaps.mean and gaps.std is not None
             else None,
@@ -206,32 +251,20 @@ class AccountState:
             "link_share": share(self.link_posts, observed),
             "replies_with_link_share": share(self.replies_with_link, self.reply_posts),
             "replies_with_link_count": self.replies_with_link,
-            "distinct_urls": self.urls.distinct(),
+            "distinct_urls": urls.distinct(),
             "top_url": top[0] if top else None,
             "top_url_repeat_count": top_count,
             "top_url_share": share(top_count, observed),
             "shortened_link_share": share(self.shortened_links, self.link_count),
             "reply_share": share(self.reply_posts, observed),
-            "distinct_reply_targets": len([t for t in self.reply_targets.get() if t is not None]),
-            "reply_to_non_followers_share": share(self.reply_posts - answered, self.reply_posts)
-            if self.followers.total
-            else None,
-            "followers_count": followers,
-            "following_count": following,
-            "followers_per_following": None
-            if followers is None
-            else float(followers) / float(max(following or 0, 1)),
-            "counts_declared": all(p.get(name) is not None for name in COUNT_FIELDS),
-            "duplicate_text_share": share(texted - self.texts.distinct(), texted),
+            "distinct_reply_targets": len([t for t in targets if t is not None]),
+            "duplicate_text_share": share(texts_total - texts_distinct, texts_total),
             "mention_share": share(self.mention_posts, observed),
             "hashtag_share": share(self.hashtag_posts, observed),
-            "declared_bot": p.get("declared_bot"),
         }
-        site, top_url = p.get("own_site"), row.get("top_url")
-        own = site if isinstance(site, str) else None
-        row["own_site"] = own
-        row["top_url_on_own_site"] = on_own_site(top_url if isinstance(top_url, str) else None, own)
-        return row
+        first, last = (times[0], times[-1]) if times else (None, None)
+        self._posted_view = {"columns": columns, "_first": first, "_last": last}
+        return self._posted_view
 
 
 def _seconds(value: Any) -> float | None:

@@ -53,15 +53,20 @@ class Backoff:
         """A message arrived: the next failure starts the backoff over."""
         self.attempt = 0
 
-    def failed(self, url: str, problem: str, resume: str) -> None:
+    def failed(self, url: str, problem: str, resume: str, wait_s: float | None = None) -> None:
         """Wait before reconnecting to ``url`` (waking early on ``stop``), or raise
-        :class:`StreamSourceError` when ``max_reconnects`` failures came in a row."""
+        :class:`StreamSourceError` when ``max_reconnects`` failures came in a row. ``wait_s``:
+        the wait the other side asked for (an HTTP ``Retry-After``), taken instead of the
+        drawn one, never above ``max_s``."""
         if self.max_reconnects is not None and self.attempt >= self.max_reconnects:
             raise StreamSourceError(
                 f"{self.feed} {url}: the connection failed {self.attempt + 1} time(s) in a row "
                 f"(max_reconnects={self.max_reconnects}); last error: {problem}"
             )
-        delay = self.rand() * min(self.max_s, self.base_s * 2**self.attempt)
+        if wait_s is not None:
+            delay = min(self.max_s, max(wait_s, 0.0))
+        else:
+            delay = self.rand() * min(self.max_s, self.base_s * 2**self.attempt)
         self.log.warning(
             "%s %s: %s; %s in %.1f s %s", self.feed, url, problem, self.action, delay, resume
         )

@@ -44,6 +44,7 @@ from tigerblood.stream.account import AccountState
 from tigerblood.stream.alarms import AlarmPolicy
 from tigerblood.stream.cross import CrossWindow
 from tigerblood.stream.facts import PostFacts, post_facts
+from tigerblood.stream.memo import VerdictMemo, own
 
 Key = tuple[str, str]
 
@@ -74,7 +75,7 @@ class StreamSettings:
     cross_max_posts: int = 200_000
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One event in the window: a post of ``key``, or a follow from ``key`` to ``other``."""
 
@@ -97,6 +98,7 @@ class StreamEngine:
     alarms: AlarmPolicy = field(default_factory=AlarmPolicy)
     cross: CrossWindow = field(default_factory=CrossWindow)
     _rules: list[Any] | None = field(default=None, init=False, repr=False)
+    _verdicts: VerdictMemo | None = field(default=None, init=False, repr=False)
     stats: Counter[str] = field(default_factory=Counter)
     now_s: float = -math.inf
     next_generation: int = 0
@@ -202,6 +204,7 @@ class StreamEngine:
 
     def _follows(self, table: pa.Table, touched: dict[Key, None]) -> None:
         columns = table.select(["platform", "follower_id", "followee_id", "action"]).to_pydict()
+        state, append, now, follows = self._state, self.events.append, self.now_s, 0
         for platform, follower_id, followee_id, action in zip(
             columns["platform"],
             columns["follower_id"],
@@ -214,20 +217,14 @@ class StreamEngine:
                 continue
             source = (platform, follower_id)
             target = (platform, followee_id)
-            follower, followee = self._state(source), self._state(target)
-            follower.add_following(target[1])
-            followee.add_follower(source[1])
-            self.events.append(
-                Event(
-                    self.now_s,
-                    source,
-                    follower.generation,
-                    other=target,
-                    other_generation=followee.generation,
-                )
-            )
+            follower, followee = state(source), state(target)
+            follower.add_following(followee_id)
+            followee.add_follower(follower_id)
+            append(Event(now, source, follower.generation, None, target, followee.generation))
             touched[source] = touched[target] = None
-            self.stats["follows"] += 1
+            follows += 1
+        if follows:
+            self.stats["follows"] += follows
 
     def _state(self, key: Key) -> AccountState:
         state = self.states.get(key)
@@ -284,14 +281,36 @@ class StreamEngine:
 
     def features(self, keys: Iterable[Key] | None = None) -> pa.Table:
         """The feature table of ``keys`` (default: every account held), batch schema."""
-        chosen = self.states if keys is None else keys
+        return _table(self._rows(self.states if keys is None else keys))
+
+    def _rows(self, keys: Iterable[Key]) -> list[dict[str, Any]]:
+        """Feature rows of ``keys``: each account's own windowed columns, and the
+        conversation and campaign columns of the last cross-account run."""
         cross = self.cross.values
-        rows = [self.states[k].features() | cross.get(k, {}) for k in chosen]
-        return pa.Table.from_pylist(rows, schema=feature_schema())
+        states = self.states
+        rows = []
+        for key in keys:
+            row = states[key].features()
+            extra = cross.get(key)
+            if extra:
+                row.update(extra)
+            rows.append(row)
+        return rows
 
     def assess(self, keys: list[Key]) -> list[dict[str, Any]]:
         """The verdicts of ``keys`` as ``scan`` would give them on the window (no alarms)."""
-        table = self.features(keys)
+        rows = self._rows(keys)
+        templates = self._memo().verdicts(rows, self._run)
+        return [own(t, row) for t, row in zip(templates, rows, strict=True)]
+
+    def _memo(self) -> VerdictMemo:
+        if self._verdicts is None:
+            self._verdicts = VerdictMemo()
+        return self._verdicts
+
+    def _run(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The detectors, model and scoring of ``scan`` on ``rows``, one verdict per row."""
+        table = _table(rows)
         findings = [f for d in self._detectors() for f in d.detect(table)]
         if self.settings.use_model:
             from tigerblood.learn.combine import model_verdicts
@@ -302,17 +321,18 @@ class StreamEngine:
 
     def judge(self, keys: list[Key]) -> list[dict[str, Any]]:
         """Verdicts of ``keys`` whose flag or patterns changed, on evidence the alarm policy
-        finds sufficient and stable."""
+        finds sufficient and stable. Verdicts come from the memo (:mod:`tigerblood.stream.memo`)
+        and are copied only when reported: most judgements report nothing."""
         if not keys:
             return []
-        results = self.assess(keys)
+        rows = self._rows(keys)
+        templates = self._memo().verdicts(rows, self._run)
         changed = []
-        for verdict in results:
-            key = (verdict["platform"], verdict["account_id"])
+        for key, template, row in zip(keys, templates, rows, strict=True):
             state = self.states[key]
             change = self.alarms.decide(
                 key,
-                verdict,
+                template,
                 volume=state.posts + state.following.total,
                 seen=state.seen_events,
                 first_seen_s=state.first_seen_s,
@@ -320,6 +340,7 @@ class StreamEngine:
             )
             if change is None:
                 continue
+            verdict = own(template, row)
             verdict["change"] = change
             verdict["window_end"] = self.now_s
             if verdict["flagged"]:
@@ -346,6 +367,11 @@ def _entity_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+def _table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Feature rows as the batch feature table (columns the stream cannot know are null)."""
+    return pa.Table.from_pylist(rows, schema=feature_schema())
 
 
 @cache

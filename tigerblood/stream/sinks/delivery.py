@@ -8,10 +8,18 @@ refused or timed-out connection, 408, 425, 429, 5xx) is retried with the feeds' 
 exponential backoff (:class:`tigerblood.stream.backoff.Backoff`); one that will not (another 4xx:
 a bad URL or token, a payload refused) is counted failed at once. Each request carries an
 ``Idempotency-Key`` so a receiver can recognise a retried delivery it already took.
+
+A 429 or 503 may say when to come back (``Retry-After``, seconds or an HTTP date): that wait is
+taken instead of the drawn one, capped by the maximum backoff. A receiver that rate-limits us
+and is retried sooner than it asked only answers 429 again (and may ban the token), while one
+asking for an hour must not park the queue for an hour: past the cap the usual retries run, and
+the change is counted failed if they run out. The wait is the delivery thread's, never the feed's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import logging
 import queue
 import random
@@ -28,6 +36,9 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUS = frozenset({408, 425, 429})
 """4xx answers that mean "not now" rather than "never"; every 5xx is retried too."""
+
+RETRY_AFTER_STATUS = frozenset({429, 503})
+"""Answers whose ``Retry-After`` says when to try again (RFC 9110 §10.2.3, RFC 6585 §4)."""
 
 POLL_S = 0.1
 """How often the idle delivery thread looks whether it is asked to finish."""
@@ -122,13 +133,14 @@ class Delivery:
     def _deliver(self, body: bytes, key: str) -> None:
         self.backoff.succeeded()  # each change gets its own retries
         while not self.stop.is_set():
-            problem, again = self._post(body, key)
+            problem, again, wait_s = self._post(body, key)
             if problem is None:
                 self.stats.emitted += 1
                 return
             if again:
                 try:
-                    self.backoff.failed(self.url, problem, f"({self.stats.queued} queued)")
+                    resume = f"({self.stats.queued} queued)"
+                    self.backoff.failed(self.url, problem, resume, wait_s)
                 except StreamSourceError:
                     pass  # every retry failed: counted below
                 else:
@@ -141,14 +153,43 @@ class Delivery:
             return
         self.stats.dropped += 1  # time was up before it could be delivered
 
-    def _post(self, body: bytes, key: str) -> tuple[str | None, bool]:
-        """None when delivered, else what went wrong and whether trying again may help."""
+    def _post(self, body: bytes, key: str) -> tuple[str | None, bool, float | None]:
+        """None when delivered, else what went wrong, whether trying again may help, and the
+        wait the receiver asked for (``Retry-After`` of a 429 or 503), if it did."""
         try:
             response = self.client.post(self.url, content=body, headers={"idempotency-key": key})
         except httpx.TransportError as error:  # refused, reset, timed out: may pass
-            return f"{type(error).__name__}: {error}", True
+            return f"{type(error).__name__}: {error}", True, None
         status = response.status_code
         if 200 <= status < 300:
-            return None, False
+            return None, False, None
         text = f"HTTP {status} {response.reason_phrase}".strip()
-        return text, status >= 500 or status in RETRY_STATUS
+        wait_s = None
+        if status in RETRY_AFTER_STATUS:
+            wait_s = retry_after_s(response.headers.get("retry-after"), time.time())
+            if wait_s is not None:
+                text += f" (Retry-After {wait_s:.0f} s)"
+        return text, status >= 500 or status in RETRY_STATUS, wait_s
+
+
+def retry_after_s(value: str | None, now_s: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header at Unix time ``now_s``: a number of
+    seconds, or an HTTP date (a date past is no wait); None when absent or unreadable.
+
+    >>> retry_after_s("120", 0.0), retry_after_s("Thu, 01 Jan 1970 00:01:00 GMT", 15.0)
+    (120.0, 45.0)
+    >>> retry_after_s("soon", 0.0) is None, retry_after_s("-3", 0.0) is None
+    (True, True)
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # HTTP dates are GMT
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - now_s)
