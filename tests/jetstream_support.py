@@ -101,3 +101,16 @@ class Jetstream:
     def write(self, path: Path) -> Path:
         path.write_bytes(b"".join(line + b"\n" for _, line in sorted(self.events)))
         return path
+
+
+def watched(path: Path, account_id: str) -> tuple[dict, list[dict]]:
+    """Replay a capture through ``watch`` (rules only, one window over all of it): the stream's
+    feature row of ``account_id`` and the flagging changes it reported."""
+    from tigerblood.stream.engine import StreamEngine, StreamSettings
+    from tigerblood.stream.watch import watch
+
+    engine = StreamEngine(StreamSettings(window_s=1e10, use_model=False))
+    changes: list[dict] = []
+    watch(path.read_bytes().splitlines(), engine, on_change=changes.append)
+    row = next(r for r in engine.features().to_pylist() if r["account_id"] == account_id)
+    return row, [c for c in changes if c["account_id"] == account_id and c["flagged"]]

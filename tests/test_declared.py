@@ -19,14 +19,12 @@ import orjson
 import pytest
 from rich.console import Console
 
-from tests.jetstream_support import PROFILE, Jetstream, iso
+from tests.jetstream_support import PROFILE, Jetstream, iso, watched
 from tigerblood.explain import render_verdict
 from tigerblood.ingest.bluesky.records import profile_record_row, profile_view_row
 from tigerblood.scan import scan
 from tigerblood.scoring import DECLARED_REASON
 from tigerblood.store import Store
-from tigerblood.stream.engine import StreamEngine, StreamSettings
-from tigerblood.stream.watch import watch
 
 START = datetime(2025, 3, 4, 12, 0, tzinfo=UTC)
 CLOCK = ["Air quality index: good.", "Air quality index: moderate.", "Tide tables updated."]
@@ -125,15 +123,6 @@ def test_a_self_labelled_bot_replying_to_strangers_with_one_link_is_flagged_as_l
     assert verdict["flagged"] and "link_reply_spam" in verdict["patterns"]
     assert verdict["score"] >= verdict.get("threshold", 0.5)
     assert verdict["declared_reason"] != DECLARED_REASON
-
-
-def watched(path: Path, account_id: str) -> tuple[dict, list[dict]]:
-    """The stream's feature row of ``account_id`` and the flagging changes it reported."""
-    engine = StreamEngine(StreamSettings(window_s=1e10, use_model=False))
-    changes: list[dict] = []
-    watch(path.read_bytes().splitlines(), engine, on_change=changes.append)
-    row = next(r for r in engine.features().to_pylist() if r["account_id"] == account_id)
-    return row, [c for c in changes if c["account_id"] == account_id and c["flagged"]]
 
 
 def test_watch_carries_the_declaration_and_does_not_flag_the_clockwork_bot(

@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.jetstream_support import Jetstream
+from tests.jetstream_support import Jetstream, watched
 from tigerblood.features.compute import compute_features
 from tigerblood.features.profile import on_own_site, own_site_of
 from tigerblood.ingest.pipeline import ingest
 from tigerblood.scan import scan
 from tigerblood.store import Store
-from tigerblood.stream.engine import StreamEngine, StreamSettings
-from tigerblood.stream.watch import watch
 
 START = datetime(2025, 5, 6, 9, 0, tzinfo=UTC)
 SALE = "https://shop.example.com/spring-sale"
@@ -144,15 +142,6 @@ def test_the_stream_twins_compute_own_site_as_the_feature_expression_does(
     assert sites[2] == "blog.example.net" and sites[3] is None and sites[4] is None
     assert sites[5] == "reader.substack.com" and sites[6] is None
     assert [on for _, on in expected.values()][-2:] == [False, True]
-
-
-def watched(path: Path, account_id: str) -> tuple[dict, list[dict]]:
-    """The stream's feature row of ``account_id`` and the flagging changes it reported."""
-    engine = StreamEngine(StreamSettings(window_s=1e10, use_model=False))
-    changes: list[dict] = []
-    watch(path.read_bytes().splitlines(), engine, on_change=changes.append)
-    row = next(r for r in engine.features().to_pylist() if r["account_id"] == account_id)
-    return row, [c for c in changes if c["account_id"] == account_id and c["flagged"]]
 
 
 def test_watch_reads_the_own_site_and_does_not_flag_the_shop_but_flags_its_twin(
