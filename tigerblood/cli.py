@@ -57,11 +57,45 @@ def scan_command(
     model_path: Annotated[
         Path | None, typer.Option(help="Model file from `tigerblood learn` (default: shipped).")
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help="duckdb (embedded) or spark (docs/scale.md).")
+    ] = "duckdb",
+    master: Annotated[
+        str | None, typer.Option(help="Spark master URL (default: local[*]).")
+    ] = None,
+    remote: Annotated[str | None, typer.Option(help="Spark Connect URL, sc://HOST:PORT.")] = None,
+    tables: Annotated[
+        str | None,
+        typer.Option(help="Spark: folder or URI for the Parquet tables (default: beside --out)."),
+    ] = None,
 ) -> None:
     """Scan sources and judge every account in them."""
     from tigerblood.detectors.registry import load_config
     from tigerblood.scan import scan, write_jsonl
 
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter("duckdb or spark", param_hint="--engine")
+    if engine == "spark":
+        from tigerblood.spark.commands import print_spark_summary, run_spark_scan
+
+        if db is not None:
+            raise typer.BadParameter("the spark engine keeps no DuckDB file", param_hint="--db")
+        run = run_spark_scan(
+            sources,
+            format_name=format_name,
+            out=out,
+            threshold=threshold,
+            config=load_config(config),
+            use_model=model,
+            model_path=model_path,
+            master=master,
+            remote=remote,
+            tables=tables,
+        )
+        print_spark_summary(run, out, out_console, err_console)
+        if run.ingest.failed_sources:
+            raise typer.Exit(1)
+        return
     store = Store(db)
     with Progress(
         SpinnerColumn(),
