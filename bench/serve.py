@@ -7,9 +7,10 @@ The store is built once with `tigerblood scan ../shared/data/cresci-2015 --db
 writes reviews. The app runs on uvicorn in a thread; requests go through HTTP (httpx).
 
 The server warms up in the background as it starts (the audit's address index, every
-campaign's posts, the mirror's compiled queries); the bench waits for that, prints how long it
-took, then measures. "cold" calls look at accounts no earlier call has seen (each cold route
-gets its own accounts), so they pay for building the report; "cached" ones revisit them.
+campaign's posts, the mirror's compiled query and populations); the bench waits for that,
+prints how long it took, then measures. "cold" calls look at accounts no earlier call has seen
+(each cold route gets its own accounts), so they pay for building the report; "cached" ones
+revisit them.
 Usage: python bench/serve.py [REQUESTS]   (default 40 per call; targets: p95 <= 300 ms for every
 call, <= 100 ms for the review queue's next account)
 """

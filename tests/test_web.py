@@ -349,6 +349,52 @@ def test_warm_up_indexes_change_speed_not_content(served) -> None:
             )
 
 
+def test_mirrors_read_once_what_they_compare_with_and_their_posts_in_one_query(served) -> None:
+    """A mirror with the unflagged accounts read at start is the mirror without them (its own
+    values left out either way), and the posts behind each number, read in one query with a
+    column per kind, are the ones a query per kind finds (the repeats by a grouped semi-join)."""
+    import ibis
+
+    from tigerblood.reports import posts
+    from tigerblood.reports.mirror import mirror
+    from tigerblood.reports.render import to_json
+    from tigerblood.reports.target import resolve
+
+    db = served.app.state.db
+    assert db.warmed.wait(30)
+    with db.cursor() as store:
+        names = [f"bluesky:{served.eve}", served.demo.creator_handle]
+        names += [  # flagged and unflagged ones, the busiest posters first
+            r[0]
+            for r in store.sql(
+                "SELECT platform || ':' || account_id FROM verdicts ORDER BY flagged, "
+                "(SELECT count(*) FROM posts p WHERE p.account_id = verdicts.account_id) DESC "
+                "LIMIT 6"
+            )
+        ]
+        kinds_seen = set()
+        for name in names:
+            report = mirror(store, name, populations=db.populations)
+            assert to_json(report) == to_json(mirror(store, name)), name
+            target = resolve(store, name)
+            assert target is not None
+            top_url = report.features.get("top_url")
+            own, conditions, norm = posts._conditions(store, target, top_url)
+            texted = own.mutate(norm=norm)
+            repeats = texted.group_by("norm").aggregate(times=texted.count())
+            each = {kind: own.filter(condition) for kind, condition in conditions.items()}
+            each["repeated_texts"] = texted.semi_join(
+                repeats.filter(repeats.times > 1), "norm"
+            ).drop("norm")
+            for kind, expr in each.items():
+                newest = expr.order_by([ibis.desc("created_at"), "post_id"])
+                rows = store.con.sql(ibis.to_sql(newest, dialect="duckdb")).to_arrow_table()
+                assert report.posts[kind] == posts._listed(rows), (name, kind)
+                kinds_seen |= {kind} if rows.num_rows else set()
+            assert list(report.posts) == [k for k in posts.KINDS if k in each]
+        assert {"replies_with_links", "latest_posts", "repeated_texts"} <= kinds_seen
+
+
 def test_writes_and_wrong_tokens_are_rate_limited_per_client(served) -> None:
     from tigerblood.web.security import Throttle
 

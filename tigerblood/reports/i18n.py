@@ -9,10 +9,12 @@ error). Numbers, percentages and dates are formatted by Babel with the language'
 from __future__ import annotations
 
 import gettext
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -25,6 +27,8 @@ COMPACT_FROM = 10_000
 checked to the unit (the tables beside it give them whole)."""
 LANGUAGES = ("en", "fr")
 """Languages with a complete catalogue (English is the source language of the messages)."""
+FORMATTED = 50_000
+"""Formatted numbers and days kept per language (a report formats thousands, mostly the same)."""
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional name gettext extractors look for
@@ -34,11 +38,28 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name gettext extra
 
 @dataclass(frozen=True)
 class Lang:
-    """A language: its gettext catalogue and Babel locale, with the formatting the reports use."""
+    """A language: its gettext catalogue and Babel locale, with the formatting the reports use.
+
+    Babel formats a number or a day in a fraction of a millisecond, and a report formats
+    thousands of them, mostly the same ones (post days, percentages), so each formatted value
+    is kept (``_formatted``, keyed by the value's type and ``repr``: ``1`` and ``1.0``, ``0.0``
+    and ``-0.0``, which Babel writes "-0", stay apart)."""
 
     code: str
     translations: gettext.NullTranslations
     locale: Locale
+    _formatted: dict[tuple[Any, ...], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def _kept(self, key: tuple[Any, ...], make: Callable[[], str]) -> str:
+        """``make()``, formatted once per ``key``."""
+        found = self._formatted.get(key)
+        if found is None:
+            if len(self._formatted) >= FORMATTED:
+                self._formatted.clear()
+            found = self._formatted[key] = make()
+        return found
 
     def gettext(self, message: str) -> str:
         """The translation of ``message`` (itself when the catalogue lacks it)."""
@@ -52,6 +73,11 @@ class Lang:
         """A share as a percentage in the language's pattern ("42%", "42 %"); "—" when unknown."""
         if value is None:
             return "—"
+        return self._kept(
+            ("pct", type(value), repr(value), digits), lambda: self._pct(value, digits)
+        )
+
+    def _pct(self, value: float, digits: int) -> str:
         pattern = self.locale.percent_formats[None].pattern
         if digits:
             pattern = pattern.replace("0", "0." + "0" * digits, 1)
@@ -62,7 +88,10 @@ class Lang:
         if value is None:
             return "—"
         fmt = "#,##0" if digits == 0 else "#,##0." + "#" * digits
-        return format_decimal(value, fmt, locale=self.locale)
+        return self._kept(
+            ("num", type(value), repr(value), digits),
+            lambda: format_decimal(value, fmt, locale=self.locale),
+        )
 
     def count(self, value: int | None) -> str:
         """A count as people say it: whole below 10,000, compact above ("1.2M", "1,2 M")."""
@@ -75,7 +104,9 @@ class Lang:
     def day(self, value: date | str) -> str:
         """A calendar day in the language's medium form (``Jan 3, 2024``, ``3 janv. 2024``)."""
         when = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-        return format_date(when, "medium", locale=self.locale)
+        return self._kept(
+            ("day", type(when), repr(when)), lambda: format_date(when, "medium", locale=self.locale)
+        )
 
 
 @cache

@@ -19,6 +19,7 @@ from tigerblood.features.borrowed import RATIO
 from tigerblood.reports.audit import AccountNotFoundError
 from tigerblood.reports.behaviours import BEHAVIOURS, SCANNED_STANDING, STANDING, Behaviour
 from tigerblood.reports.i18n import N_, Lang, get_lang
+from tigerblood.reports.populations import Populations
 from tigerblood.reports.posts import behind
 from tigerblood.reports.reference import (
     Population,
@@ -299,32 +300,41 @@ def assess(
     return result_of(b, row, detectors, ref, local)
 
 
-def mirror(store: Store, account: str, evidence: bool = True) -> MirrorReport:
+def measured(columns: set[str]) -> list[str]:
+    """The behaviours' features that the features table (``columns``) holds, in table order:
+    what the scanned population is read for."""
+    shown = [b for b in BEHAVIOURS if b.feature in columns or not b.optional]
+    return [b.feature for b in shown if b.feature in columns]
+
+
+def mirror(
+    store: Store, account: str, evidence: bool = True, populations: Populations | None = None
+) -> MirrorReport:
     """Mirror ``account`` (handle, id or ``platform:id``) as held in ``store``.
 
     Runs :func:`tigerblood.scan.judge` first when the store holds no verdicts yet. Without
     ``evidence`` the posts behind each number are left out (``posts`` empty): what a page
-    showing only the behaviour charts needs, at a third of the cost.
+    showing only the behaviour charts needs, at a third of the cost. ``populations``: the
+    unflagged accounts already read, for a store that cannot change (a server's).
     """
     ensure_judged(store)
     target = resolve(store, account)
     if target is None:
         raise AccountNotFoundError(account)
-    table = store.arrow(
+    features = store.arrow(
         "SELECT * FROM features WHERE platform = ? AND account_id = ?",
         [target.platform, target.account_id],
-    ).to_pylist()
+    )
+    table = features.to_pylist()
     row = table[0] if table else {}
     detectors = check(row) if row else []
-    columns = {
-        r[0]
-        for r in store.sql(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'features'"
-        )
-    }
+    columns = set(features.column_names)  # the table's columns, even when the account has no row
     shown = [b for b in BEHAVIOURS if b.feature in columns or not b.optional]
-    present = [b.feature for b in shown if b.feature in columns]
-    data = scanned(store, present, target.platform, target.account_id)
+    present = measured(columns)
+    if populations is not None:
+        data = populations.scanned(store, present, target.platform, target.account_id)
+    else:
+        data = scanned(store, present, target.platform, target.account_id)
     results = [assess(store, target, b, row, detectors, data) for b in shown]
     posts = behind(store, target, row) if evidence else {}
     return MirrorReport(target, verdict_of(store, target), results, detectors, posts, row)

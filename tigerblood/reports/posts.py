@@ -3,9 +3,14 @@ opened and checked (a link or a contact, as the features count them). The link a
 normalisations are the feature code's own Ibis expressions, so the posts listed are exactly the
 ones the feature counted.
 
-Compiling those expressions costs more than running them (tens of milliseconds each, the bulk
-of a mirror), so each query is compiled once per store schema with placeholder values and kept
-as SQL with bound parameters (:func:`_plan`); a mirror then only runs it.
+Every kind of evidence is a condition on the account's own posts, so one query reads them once,
+newest first, with one true/false column per kind (:func:`_flagged`); each kind is then its
+rows of that query, the first :data:`LIMIT` listed and all counted. Five queries, one per kind,
+cost five times DuckDB's fixed cost of planning and running a query (most of a mirror on a
+loaded machine), for the same posts in the same order.
+
+Compiling the expression costs more than running it, so it is compiled once per store schema
+with placeholder values and kept as SQL with bound parameters (:func:`_plan`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from tigerblood.features.base import is_reply, normalized_url
 from tigerblood.features.compute import tables_of
@@ -35,49 +41,64 @@ _PLACEHOLDERS = {
 }
 """Literal values the expressions are compiled with, replaced by bound parameters afterwards."""
 
-_PLANS: dict[tuple[Any, ...], dict[str, str]] = {}
+KINDS = (
+    "replies_with_links",
+    "latest_posts",
+    "top_url_posts",
+    "replies_to_non_followers",
+    "repeated_texts",
+)
+"""The evidence kinds (see :data:`tigerblood.reports.behaviours.BEHAVIOURS`), in the order the
+report lists them; ``top_url_posts`` only for an account with a most repeated item."""
+
+COLUMNS = ["post_id", "created_at", "text", "urls", "contacts"]
+"""What is listed of each post."""
+
+_PLANS: dict[tuple[Any, ...], str] = {}
 _PLANS_LOCK = Lock()
 
 
-def _counted(expr: ir.Table) -> ir.Table:
-    """The latest :data:`LIMIT` posts of ``expr`` and how many there are, in one query."""
-    counted = expr.select(
-        "post_id", "created_at", "text", "urls", "contacts", _total=expr.count().over()
-    )
-    return counted.order_by([ibis.desc("created_at"), "post_id"]).limit(LIMIT)
-
-
-def _expressions(store: Store, target: Target, top_url: str | None) -> dict[str, ir.Table]:
-    """Per evidence kind (see :data:`tigerblood.reports.behaviours.BEHAVIOURS`), the posts."""
+def _conditions(
+    store: Store, target: Target, top_url: str | None
+) -> tuple[ir.Table, dict[str, Any], ir.StringValue]:
+    """The account's own posts; per evidence kind but the repeated texts, the condition a post
+    of it meets; and each post's normalised text (null when empty), whose repeats are the last
+    kind."""
     tables = tables_of(store)
     posts = tables.posts
-    mine = (posts.platform == target.platform) & (posts.account_id == target.account_id)
-    own = posts.filter(mine)
-    replies = own.filter(is_reply(own))
-    out = {
-        "replies_with_links": replies.filter(carries_item(replies)),
-        "latest_posts": own,
+    own = posts.filter(
+        (posts.platform == target.platform) & (posts.account_id == target.account_id)
+    )
+    reply = is_reply(own)
+    out: dict[str, Any] = {
+        "replies_with_links": reply & carries_item(own),
+        "latest_posts": ibis.literal(True),
     }
     if top_url:
         hit = own.urls.map(normalized_url).contains(top_url).fill_null(False)
         hit |= own.contacts.contains(top_url).fill_null(False)  # the top item may be a contact
-        out["top_url_posts"] = own.filter(hit)
+        out["top_url_posts"] = hit
     follows = tables.follows
     fans = follows.filter(
         (follows.platform == target.platform)
         & (follows.followee_id == target.account_id)
         & (follows.action.fill_null("follow") == "follow")
     ).follower_id
-    out["replies_to_non_followers"] = replies.filter(
-        replies.reply_to_account_id.notnull() & ~replies.reply_to_account_id.isin(fans)
+    out["replies_to_non_followers"] = (
+        reply & own.reply_to_account_id.notnull() & ~own.reply_to_account_id.isin(fans)
     )
-    # An empty text becomes null, which no join matches, rather than being filtered out: DuckDB
-    # pushes such a filter into the scan, where it ran the normalising regexes over whole row
-    # groups of other accounts' posts (0.2-0.4 s a mirror). The same posts come out.
-    texted = own.mutate(norm=normalized_text(own.text.fill_null("")).nullif(""))
-    repeated = texted.group_by("norm").aggregate(times=texted.count()).filter(lambda t: t.times > 1)
-    out["repeated_texts"] = texted.semi_join(repeated, "norm").drop("norm")
-    return out
+    # An empty text becomes null, which is never a repeat, rather than being filtered out.
+    return own, out, normalized_text(own.text.fill_null("")).nullif("")
+
+
+def _flagged(store: Store, target: Target, top_url: str | None) -> ir.Table:
+    """The account's posts, newest first, with a column per kind: whether the post is in it
+    (null counts as not). A repeated text is one whose normalised form is on another post too."""
+    own, conditions, norm = _conditions(store, target, top_url)
+    flagged = own.select(*COLUMNS, _norm=norm, **conditions)
+    times = flagged.count().over(ibis.window(group_by=flagged._norm))
+    flagged = flagged.mutate(repeated_texts=flagged._norm.notnull() & (times > 1)).drop("_norm")
+    return flagged.order_by([ibis.desc("created_at"), "post_id"])
 
 
 def _schema_key(store: Store) -> tuple[Any, ...]:
@@ -91,8 +112,8 @@ def _schema_key(store: Store) -> tuple[Any, ...]:
     )
 
 
-def _plan(store: Store, with_top_url: bool) -> dict[str, str]:
-    """The evidence queries as SQL with ``$platform``, ``$account_id`` (and ``$top_url``)
+def _plan(store: Store, with_top_url: bool) -> str:
+    """:func:`_flagged` as SQL with ``$platform``, ``$account_id`` (and ``$top_url``)
     parameters, compiled once per schema."""
     key = (_schema_key(store), with_top_url)
     with _PLANS_LOCK:
@@ -100,38 +121,39 @@ def _plan(store: Store, with_top_url: bool) -> dict[str, str]:
             return _PLANS[key]
     placeholder = Target(_PLACEHOLDERS["platform"], _PLACEHOLDERS["account_id"], None)
     top_url = _PLACEHOLDERS["top_url"] if with_top_url else None
-    plan = {}
-    for kind, expr in _expressions(store, placeholder, top_url).items():
-        sql = str(ibis.to_sql(_counted(expr), dialect="duckdb"))
-        for name, value in _PLACEHOLDERS.items():
-            sql = sql.replace(f"'{value}'", f"${name}")
-        if any(value in sql for value in _PLACEHOLDERS.values()):  # never: a literal moved
-            raise RuntimeError(f"evidence query {kind}: a placeholder was not parameterised")
-        plan[kind] = sql
+    sql = str(ibis.to_sql(_flagged(store, placeholder, top_url), dialect="duckdb"))
+    for name, value in _PLACEHOLDERS.items():
+        sql = sql.replace(f"'{value}'", f"${name}")
+    if any(value in sql for value in _PLACEHOLDERS.values()):  # never: a literal moved
+        raise RuntimeError("evidence query: a placeholder was not parameterised")
     with _PLANS_LOCK:
-        _PLANS[key] = plan
-    return plan
+        _PLANS[key] = sql
+    return sql
 
 
-def _rows(store: Store, sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Run one compiled query: the posts, text cut to :data:`TEXT_LIMIT`, and their total."""
-    used = {k: v for k, v in params.items() if f"${k}" in sql}
-    rows = store.con.sql(sql, params=used).to_arrow_table().to_pylist()
-    total = int(rows[0]["_total"]) if rows else 0
+def _listed(table: pa.Table) -> dict[str, Any]:
+    """One kind's posts: the first :data:`LIMIT`, text cut to :data:`TEXT_LIMIT`, and their
+    total."""
+    rows = table.slice(0, LIMIT).select(COLUMNS).to_pylist()
     for row in rows:
-        row.pop("_total")
         text = row["text"] or ""
         row["text"] = text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
         row["created_at"] = row["created_at"].isoformat() if row["created_at"] else None
-    return {"total": total, "posts": rows}
+    return {"total": table.num_rows, "posts": rows}
 
 
 def behind(store: Store, target: Target, features: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per evidence kind (see :data:`tigerblood.reports.behaviours.BEHAVIOURS`), the posts."""
     top_url = features.get("top_url")
     params = {"platform": target.platform, "account_id": target.account_id, "top_url": top_url}
-    plan = _plan(store, bool(top_url))
-    return {kind: _rows(store, sql, params) for kind, sql in plan.items()}
+    sql = _plan(store, bool(top_url))
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    posts = store.con.sql(sql, params=used).to_arrow_table()
+    return {
+        kind: _listed(posts.filter(posts.column(kind)))  # a null condition drops the post
+        for kind in KINDS
+        if kind in posts.column_names
+    }
 
 
 def prepare(store: Store) -> None:

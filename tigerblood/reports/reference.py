@@ -134,6 +134,11 @@ def scanned(store: Store, features: list[str], platform: str, account_id: str) -
         name: [float(v) for v in table.column(name).to_pylist() if v is not None]
         for name in features
     }
+    return Scanned(platform, years(store, platform), values)
+
+
+def years(store: Store, platform: str) -> str | None:
+    """The years the posts of ``platform`` span ("2013", "2012–2014"; None without posts)."""
     # year(min()) rather than min(year()): the same years, read from the column's statistics
     # instead of converting every post's time (0.7 s on 2.8 M posts).
     span = store.sql(
@@ -141,8 +146,7 @@ def scanned(store: Store, features: list[str], platform: str, account_id: str) -
         [platform],
     )
     first, last = span[0] if span else (None, None)
-    years = None if first is None else str(first) if first == last else f"{first}–{last}"
-    return Scanned(platform, years, values)
+    return None if first is None else str(first) if first == last else f"{first}–{last}"
 
 
 def local_population(store: Store, feature: str, platform: str, account_id: str) -> list[float]:

@@ -44,6 +44,7 @@ LIST_LIMIT = 200
 """Accounts or posts listed per expandable list; the JSON output holds them all."""
 
 
+@cache
 def _version() -> str:
     try:
         return version("tigerblood")

@@ -8,9 +8,10 @@ which is also why reports can be cached while it runs: nothing else can change t
 
 For the same reason the work every first look at an account would repeat is done once, in the
 background, as the server starts (:meth:`Database.warm_up`): the index of who addresses whom
-(the audit's repliers), the mirror's compiled evidence queries, every campaign's posts, the
-verdicts' patterns (for the accounts filter), the reports' templates and the overview. Requests that
-come before it is done are answered the slow way, with the same content.
+(the audit's repliers), the mirror's compiled evidence queries and the unflagged accounts it
+compares with, every campaign's posts, the verdicts' patterns (for the accounts filter), the
+reports' templates and the overview. Requests that come before it is done are answered the slow
+way, with the same content.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import orjson
 from tigerblood.reports import posts
 from tigerblood.reports.addressed import AddressIndex
 from tigerblood.reports.i18n import LANGUAGES
+from tigerblood.reports.mirror import measured
+from tigerblood.reports.populations import Populations
 from tigerblood.reports.render import environment
 from tigerblood.reports.target import ensure_judged
 from tigerblood.store import Store
@@ -93,6 +96,8 @@ class Database:
         """Set once built; reports read it when it is there."""
         self.campaign_items: campaigns.Items | None = None
         """Every campaign's posts, once read."""
+        self.populations = Populations()
+        """The unflagged accounts the mirrors compare with, read once (at the warm-up)."""
         self.patterns_table: str | None = None
         """The verdicts' patterns, once read (:func:`tigerblood.web.queries.extract_patterns`)."""
         self.warmed = threading.Event()
@@ -112,6 +117,8 @@ class Database:
                 self.overview(store)
                 self.patterns_table = queries.extract_patterns(store)
                 posts.prepare(store)
+                columns = set(store.arrow("SELECT * FROM features LIMIT 0").column_names)
+                self.populations.prepare(store, measured(columns))
                 for code in LANGUAGES:  # the templates of a first look, compiled
                     for name in ("audit.html", "mirror.html", "behaviour_charts.html"):
                         environment(code).get_template(name)

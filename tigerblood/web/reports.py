@@ -5,7 +5,8 @@ the store cannot change while the server holds it (the file is opened read-write
 process can scan into it), so reports are kept in a small LRU cache: a second look at the same
 account is instant. Reviews, the only thing written while serving, are not in the reports.
 Audits read the served database's :class:`~tigerblood.reports.addressed.AddressIndex` once the
-server has built it (the same report, found faster).
+server has built it, mirrors its :class:`~tigerblood.reports.populations.Populations` (the same
+reports, built faster).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi import Request
 from tigerblood.reports.addressed import AddressIndex
 from tigerblood.reports.audit import AccountNotFoundError, AuditReport, audit
 from tigerblood.reports.mirror import MirrorReport, mirror
+from tigerblood.reports.populations import Populations
 from tigerblood.store import Store
 
 Kind = Literal["audit", "mirror", "charts"]
@@ -39,10 +41,15 @@ class Reports:
         self._lock = Lock()
 
     def get(
-        self, store: Store, kind: Kind, account: str, index: AddressIndex | None = None
+        self,
+        store: Store,
+        kind: Kind,
+        account: str,
+        index: AddressIndex | None = None,
+        populations: Populations | None = None,
     ) -> AuditReport | MirrorReport | None:
-        """The report of ``account``, or None when it is not in the store (``index``: the
-        served store's, when built)."""
+        """The report of ``account``, or None when it is not in the store (``index`` and
+        ``populations``: the served store's, read once)."""
         cache = self._cache[kind]
         with self._lock:
             if account in cache:
@@ -54,7 +61,7 @@ class Reports:
             if kind == "audit":
                 report: AuditReport | MirrorReport = audit(store, account, index)
             else:
-                report = mirror(store, account, evidence=kind == "mirror")
+                report = mirror(store, account, kind == "mirror", populations)
         except AccountNotFoundError:
             return None
         with self._lock:
@@ -69,4 +76,5 @@ def report_of(
 ) -> AuditReport | MirrorReport | None:
     """The report the app's cache holds or builds, with the served store's index."""
     reports: Reports = request.app.state.reports
-    return reports.get(store, kind, account, request.app.state.db.address_index)
+    db = request.app.state.db
+    return reports.get(store, kind, account, db.address_index, db.populations)
