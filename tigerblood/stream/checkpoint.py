@@ -66,7 +66,7 @@ def load(path: Path, settings: StreamSettings) -> tuple[StreamEngine, int | None
     settings.window_s = float(data["window_s"])
     engine = StreamEngine(settings)
     for platform, account_id, profile in data["profiles"]:
-        engine._state((platform, account_id)).set_profile(
+        engine._touch((platform, account_id)).set_profile(
             {k: _datetime(k, v) for k, v in profile.items()}
         )
     for arrival, platform, account_id, live, post, other, other_live in data["events"]:
@@ -106,7 +106,7 @@ def _replay(
     other_live: bool,
 ) -> None:
     """Apply one saved event to the sides that still counted it when it was saved."""
-    state = engine._state(key) if live else None
+    state = engine._touch(key) if live else None
     generation = state.generation if state is not None else DEAD
     if post is not None:
         facts = PostFacts.from_json(post)
@@ -117,7 +117,7 @@ def _replay(
         return
     assert other is not None
     target_key = (other[0], other[1])
-    target = engine._state(target_key) if other_live else None
+    target = engine._touch(target_key) if other_live else None
     if state is not None:
         state.add_following(target_key[1])
     if target is not None:

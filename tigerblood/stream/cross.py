@@ -71,20 +71,35 @@ class CrossWindow:
     changed: set[Key] = field(default_factory=set)
     """Accounts whose cross-account values changed at the last run."""
 
-    def add(self, batches: Iterable[Batch], arrival_s: float) -> None:
-        """Keep a micro-batch's posts, follows and profiles (posts already enriched)."""
+    def add(
+        self,
+        batches: Iterable[Batch],
+        arrival_s: float,
+        profiles: Iterable[tuple[Key, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Keep a micro-batch's posts, follows and profiles (posts already enriched).
+        ``profiles``: its accounts batches already read by :func:`profile_rows` (the engine
+        reads them for its own state too); None reads them here."""
         for batch in batches:
             if batch.table in KEPT_TABLES and batch.data.num_rows:
                 self.rows[batch.table].append((arrival_s, batch.data))
                 if batch.table == "posts":
                     self.posts_since_run += batch.data.num_rows
                     self.posts_held += batch.data.num_rows
-            elif batch.table == "accounts":
-                for row in batch.data.to_pylist():
-                    key = (row["platform"], row["account_id"])
-                    known = self.profiles.setdefault(key, {})
-                    known.update({k: v for k, v in row.items() if v is not None})
+            elif batch.table == "accounts" and profiles is None:
+                self._profiles(profile_rows(batch.data))
+        if profiles is not None:
+            self._profiles(profiles)
         self._bound()
+
+    def _profiles(self, rows: Iterable[tuple[Key, dict[str, Any]]]) -> None:
+        known = self.profiles
+        for key, values in rows:
+            held = known.get(key)
+            if held is None:
+                known[key] = dict(values)
+            else:
+                held.update(values)
 
     def _bound(self) -> None:
         posts = self.rows["posts"]
@@ -208,3 +223,27 @@ def _timed(row: dict[str, Any]) -> dict[str, Any]:
         k: dt.datetime.fromisoformat(v) if k in ("created_at", "observed_at") and v else v
         for k, v in row.items()
     }
+
+
+def profile_rows(table: pa.Table) -> list[tuple[Key, dict[str, Any]]]:
+    """Each row of an accounts ``table`` as its key and its non-null values, in order.
+
+    Columns null in every row are not read at all: most accounts rows on a feed are actors
+    known by their id alone (:func:`tigerblood.ingest.bluesky.jetstream.account_batches`), and
+    converting a dozen null columns for each cost more than everything done with them."""
+    n, identity = table.num_rows, ("platform", "account_id")
+    names = [
+        name for name in table.column_names if name in identity or table.column(name).null_count < n
+    ]
+    columns = table.select(names).to_pydict()
+    platforms, ids = columns["platform"], columns["account_id"]
+    if len(names) == 2 and not any(table.column(name).null_count for name in identity):
+        # identity only: the common case, no per-row filtering
+        return [
+            ((p, a), {"platform": p, "account_id": a}) for p, a in zip(platforms, ids, strict=True)
+        ]
+    out = []
+    for i, values in enumerate(zip(*(columns[name] for name in names), strict=True)):
+        row = {k: v for k, v in zip(names, values, strict=True) if v is not None}
+        out.append(((platforms[i], ids[i]), row))
+    return out

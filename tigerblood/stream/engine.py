@@ -42,7 +42,7 @@ from tigerblood.ingest.entity_words import fill_entities
 from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
 from tigerblood.stream.account import AccountState
 from tigerblood.stream.alarms import AlarmPolicy
-from tigerblood.stream.cross import CrossWindow
+from tigerblood.stream.cross import CrossWindow, profile_rows
 from tigerblood.stream.facts import PostFacts, post_facts
 from tigerblood.stream.memo import VerdictMemo, own
 
@@ -111,6 +111,7 @@ class StreamEngine:
         self.now_s = max(self.now_s, arrival_s)
         touched: dict[Key, None] = {}
         kept: list[Batch] = []
+        profiles: list[tuple[Key, dict[str, Any]]] = []
         for batch in batches:
             if batch.table == "posts":
                 kept.append(Batch("posts", self._posts(batch.data, touched)))
@@ -118,29 +119,40 @@ class StreamEngine:
                 self._follows(batch.data, touched)
                 kept.append(batch)
             elif batch.table == "accounts":
-                for row in batch.data.to_pylist():
-                    self._state((row["platform"], row["account_id"])).set_profile(row)
-                    touched[(row["platform"], row["account_id"])] = None
+                rows = profile_rows(batch.data)
+                for key, known in rows:
+                    state = self._state(key)
+                    if len(known) > 2:  # more than its identity (most rows: an actor's id)
+                        state.set_profile(known)
+                    touched[key] = None
+                profiles += rows
                 kept.append(batch)
             elif batch.table == "quarantine":
                 self.stats["quarantined"] += batch.data.num_rows
             else:
                 self.stats[f"{batch.table}_ignored"] += batch.data.num_rows
+        self._recent(touched)
         self._expire()
         self._bound(touched)
         for key in self.alarms.take_due(self.now_s):
             touched[key] = None
         if self.settings.cross_every_s is not None:
-            self._cross(kept, touched)
-        return self.judge([k for k in touched if k in self.states and self._judgeable(k)])
+            self._cross(kept, profiles, touched)
+        return self.judge(self._judgeable_of(touched))
 
-    def _cross(self, kept: list[Batch], touched: dict[Key, None]) -> None:
+    def _cross(
+        self,
+        kept: list[Batch],
+        profiles: list[tuple[Key, dict[str, Any]]],
+        touched: dict[Key, None],
+    ) -> None:
         """Keep the micro-batch's rows for the cross-account steps; run them when due, and
-        judge again the accounts whose conversations or campaigns changed."""
+        judge again the accounts whose conversations or campaigns changed. ``profiles`` are
+        the accounts rows :meth:`apply` already read (read once for both)."""
         window = self.cross
         window.every_s = self.settings.cross_every_s or math.inf
         window.max_posts = self.settings.cross_max_posts
-        window.add(kept, self.now_s)
+        window.add(kept, self.now_s, profiles)
         window.expire(self.now_s - self.settings.window_s)
         if window.due(self.now_s):
             self.refresh_cross()
@@ -176,6 +188,22 @@ class StreamEngine:
         finally:
             self.now_s = clock
 
+    def _judgeable_of(self, keys: Iterable[Key]) -> list[Key]:
+        """The ``keys`` held that :meth:`_judgeable` accepts, in order (inlined: this runs
+        for every account a micro-batch touches)."""
+        states, watching = self.states, self.alarms.watching
+        out = []
+        for key in keys:
+            state = states.get(key)
+            if state is not None and (
+                state.posts
+                or state.following.total >= MIN_FOLLOWING_JUDGED
+                or state.profile.get("followers_count") is not None
+                or watching(key)
+            ):
+                out.append(key)
+        return out
+
     def _judgeable(self, key: Key) -> bool:
         """Whether any detector can read ``key`` now (see the module docstring)."""
         state = self.states[key]
@@ -204,7 +232,8 @@ class StreamEngine:
 
     def _follows(self, table: pa.Table, touched: dict[Key, None]) -> None:
         columns = table.select(["platform", "follower_id", "followee_id", "action"]).to_pydict()
-        state, append, now, follows = self._state, self.events.append, self.now_s, 0
+        get, new = self.states.get, self._state
+        append, now, follows = self.events.append, self.now_s, 0
         for platform, follower_id, followee_id, action in zip(
             columns["platform"],
             columns["follower_id"],
@@ -217,7 +246,8 @@ class StreamEngine:
                 continue
             source = (platform, follower_id)
             target = (platform, followee_id)
-            follower, followee = state(source), state(target)
+            follower = get(source) or new(source)
+            followee = get(target) or new(target)
             follower.add_following(followee_id)
             followee.add_follower(follower_id)
             append(Event(now, source, follower.generation, None, target, followee.generation))
@@ -227,14 +257,28 @@ class StreamEngine:
             self.stats["follows"] += follows
 
     def _state(self, key: Key) -> AccountState:
+        """``key``'s state, made if it has none. Its recency is :meth:`_recent`'s business."""
         state = self.states.get(key)
         if state is None:
             state = AccountState(key[0], key[1], self.next_generation, self.now_s)
             self.next_generation += 1
             self.states[key] = state
-        else:
-            self.states.move_to_end(key)
         return state
+
+    def _touch(self, key: Key) -> AccountState:
+        """``key``'s state, made the most recent now (a checkpoint's replay, event by event)."""
+        state = self._state(key)
+        self.states.move_to_end(key)
+        return state
+
+    def _recent(self, touched: dict[Key, None]) -> None:
+        """The accounts a micro-batch touched become the most recent, in the order it first
+        touched them: recency is kept per micro-batch, not per event (one move per account
+        instead of one per follow, post or profile; :meth:`_bound` evicts by it)."""
+        move, held = self.states.move_to_end, self.states
+        for key in touched:
+            if key in held:
+                move(key)
 
     def _live(self, key: Key | None, generation: int) -> AccountState | None:
         state = self.states.get(key) if key is not None else None
@@ -260,7 +304,8 @@ class StreamEngine:
 
     def _bound(self, keep: dict[Key, None]) -> None:
         """Evict least recently touched accounts beyond ``max_accounts`` (never one just
-        touched); their events still in the window are then skipped by generation."""
+        touched; recency is per micro-batch, :meth:`_recent`); their events still in the
+        window are then skipped by generation."""
         over = len(self.states) - self.settings.max_accounts
         if over <= 0:
             return

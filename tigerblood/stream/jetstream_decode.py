@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-import orjson
-
 from tigerblood.ingest.base import Batch
-from tigerblood.ingest.bluesky.files import all_batches
-from tigerblood.ingest.bluesky.jetstream import UNKNOWN_UNFOLLOW, JetstreamAdapter, _Read
+from tigerblood.ingest.bluesky.files import all_batches, gc_paused
+from tigerblood.ingest.bluesky.jetstream import UNKNOWN_UNFOLLOW, JetstreamAdapter, _parse, _Read
 
 MAX_FOLLOW_RECORDS = 1_000_000
 """Follow records remembered to resolve a later unfollow (a delete names only the record key).
@@ -39,15 +37,19 @@ class JetstreamDecoder:
         """Model batches of ``messages`` and each message's ``time_us`` (None when unreadable)."""
         lines: list[bytes] = []
         overlong: list[tuple[int, bytes]] = []
+        events: list[object] = []
         times: list[int | None] = []
-        for index, message in enumerate(messages):
-            line = message.rstrip(b"\r\n")
-            if len(line) > self.limit:
-                overlong.append((index, line[: self.limit + 1]))
-                line = b""
-            lines.append(line)
-            times.append(_time_us(line))
-        self.position = self.reader.feed(lines, overlong, self.position, self.limit)
+        with gc_paused():  # as the reader parses (ingest.bluesky.files.gc_paused)
+            for index, message in enumerate(messages):
+                line = message.rstrip(b"\r\n")
+                if len(line) > self.limit:
+                    overlong.append((index, line[: self.limit + 1]))
+                    line = b""
+                lines.append(line)
+                event = _parse(line)  # once, for the cursor and for the reader
+                events.append(event)
+                times.append(_time_of(event))
+        self.position = self.reader.feed(lines, overlong, self.position, self.limit, events)
         subjects = self.reader.follow_subjects
         if len(subjects) > MAX_FOLLOW_RECORDS:
             for key in list(subjects)[: len(subjects) - MAX_FOLLOW_RECORDS]:
@@ -71,9 +73,10 @@ class JetstreamDecoder:
 
 def _time_us(line: bytes) -> int | None:
     """The event's ``time_us`` (Jetstream's cursor), if the line is an object that has one."""
-    try:
-        event = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
+    return _time_of(_parse(line))
+
+
+def _time_of(event: object) -> int | None:
+    """``time_us`` of a parsed line (see :func:`_time_us`); None for a JSON error."""
     value = event.get("time_us") if type(event) is dict else None
     return value if type(value) is int else None

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from tigerblood.ingest.base import Batch
 from tigerblood.stream import checkpoint
 from tigerblood.stream.backoff import IDLE, StreamSourceError
+from tigerblood.stream.collector import micro_batch
 from tigerblood.stream.engine import StreamEngine
 from tigerblood.stream.jetstream_decode import JetstreamDecoder
 
@@ -86,19 +87,21 @@ def watch(
         nonlocal last_save
         if not pending:
             return
-        batches, times = decoder.decode(pending)
-        pending.clear()
-        for batch in batches:
-            if batch.table == "quarantine":
-                for row in batch.data.to_pylist():
-                    on_quarantine(row)
-        known = [t for t in times if t is not None]
-        if known:
-            report.cursor = max(known + ([report.cursor] if report.cursor is not None else []))
-        # Never past the wall clock: a Mastodon post's time is its server's claim, and one
-        # dated in the future would otherwise expire the whole window early.
-        arrival = min(max(known) / 1e6, time.time()) if known else engine.now_s
-        deliver(engine.apply(batches, arrival))
+        with micro_batch():  # the cycle collector once per batch (stream/collector.py)
+            batches, times = decoder.decode(pending)
+            pending.clear()
+            for batch in batches:
+                if batch.table == "quarantine":
+                    for row in batch.data.to_pylist():
+                        on_quarantine(row)
+            known = [t for t in times if t is not None]
+            if known:
+                report.cursor = max(known + ([report.cursor] if report.cursor is not None else []))
+            # Never past the wall clock: a Mastodon post's time is its server's claim, and one
+            # dated in the future would otherwise expire the whole window early.
+            arrival = min(max(known) / 1e6, time.time()) if known else engine.now_s
+            changes = engine.apply(batches, arrival)
+        deliver(changes)
         if checkpoint_path is not None and time.monotonic() - last_save >= checkpoint_every_s:
             checkpoint.save(checkpoint_path, engine, report.cursor)
             last_save = time.monotonic()

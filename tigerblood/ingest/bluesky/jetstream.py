@@ -105,22 +105,29 @@ class _Read:
         self.pending: list[tuple[int, int, str, str]] = []
 
     def feed(
-        self, lines: list[bytes], overlong: list[tuple[int, bytes]], lineno: int, limit: int
+        self,
+        lines: list[bytes],
+        overlong: list[tuple[int, bytes]],
+        lineno: int,
+        limit: int,
+        events: list[object] | None = None,
     ) -> int:
-        """Route one batch of lines following line ``lineno``; return the last line's number."""
+        """Route one batch of lines following line ``lineno``; return the last line's number.
+        ``events``: the lines already parsed by :func:`_parse` (a live feed parses each message
+        once, for its cursor too), else they are parsed here."""
         for index, head in overlong:
             error = f"line longer than the {limit}-byte limit"
             self.reject(lineno + index + 1, "line", error, head)
         with gc_paused():
             if self.fast:
-                return self._feed_fast(lines, lineno)
-            for line in lines:
+                return self._feed_fast(lines, lineno, events)
+            for line, event in zip(lines, events or [None] * len(lines), strict=True):
                 lineno += 1
                 if line:
-                    self.event(lineno, line, _parse(line))
+                    self.event(lineno, line, _parse(line) if events is None else event)
         return lineno
 
-    def _feed_fast(self, lines: list[bytes], lineno: int) -> int:
+    def _feed_fast(self, lines: list[bytes], lineno: int, events: list[object] | None) -> int:
         """:meth:`feed` with the common shapes inlined: one flat loop, everything bound locally.
 
         A line takes the fast path only when it is exactly what the validated path
@@ -141,15 +148,21 @@ class _Read:
         follow_created, follow_observed = follow["created_at"].append, follow["observed_at"].append
         follow_action = follow["action"].append
         likes = follows = 0
-        for line in lines:
+        for line, parsed in zip(lines, lines if events is None else events, strict=True):
             lineno += 1
             if not line:
                 continue
-            try:
-                event = loads(line)
-            except error as exc:
-                event_of(lineno, line, exc)
+            if events is None:
+                try:
+                    event = loads(line)
+                except error as exc:
+                    event_of(lineno, line, exc)
+                    continue
+            elif isinstance(parsed, error):
+                event_of(lineno, line, parsed)
                 continue
+            else:
+                event = parsed
             try:
                 commit = event["commit"]
                 record = commit["record"]
