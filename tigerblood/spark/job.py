@@ -106,7 +106,7 @@ def scan_spark(
     """Judge every account in ``sources`` on ``session``; tables under ``layout``, verdicts
     also as JSON Lines in ``out``. Same arguments and verdicts as :func:`tigerblood.scan.scan`."""
     report, platforms = ingest_to_parquet(sources, layout, format_name=format_name, on_rows=on_rows)
-    register_model(session, layout, report.rows.get("posts", 0))
+    register_model(session, layout)
     steps = run_steps(session, layout, platforms)
     features, schema = feature_frame(session)
     features = stage(features, session, layout.output("features"))

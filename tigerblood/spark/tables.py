@@ -138,6 +138,37 @@ def export_table(store: Store, table: str, layout: Layout) -> int:
     return rows
 
 
+POSTS_PER_FILE = 2_000_000
+"""Posts per file of the copy the features read (:func:`export_posts_by_account`): a few
+hundred MB."""
+
+
+def export_posts_by_account(store: Store, layout: Layout) -> None:
+    """The copy of posts the features read, clustered by account in files of
+    :data:`POSTS_PER_FILE`, written while the posts are at hand.
+
+    The feature query scans posts dozens of times, and each scan of the day folders (one small
+    file per day) costs a task per few files: seconds per scan on Cresci-2015's six years, and
+    reading them back only to rewrite them cost Spark half a minute on the demo sample.
+    """
+    target = layout.output("posts_by_account")
+    clear(target)
+    system, path = filesystem(target)
+    reader = store.con.sql("SELECT * FROM posts ORDER BY platform, account_id").to_arrow_reader(
+        BATCH_ROWS
+    )
+    ds.write_dataset(
+        reader,
+        path,
+        filesystem=system,
+        format="parquet",
+        basename_template="part-{i}.parquet",
+        existing_data_behavior="overwrite_or_ignore",
+        max_rows_per_file=POSTS_PER_FILE,
+        max_rows_per_group=min(POSTS_PER_FILE, 1 << 20),
+    )
+
+
 def ingest_to_parquet(
     sources: list[Path],
     layout: Layout,
@@ -153,6 +184,7 @@ def ingest_to_parquet(
         report = ingest(sources, store, format_name=format_name, on_rows=on_rows)
         for table in PLATFORM_TABLES:
             export_table(store, table, layout)
+        export_posts_by_account(store, layout)
         clear(layout.output("quarantine"))
         write_table(
             store.arrow("SELECT * FROM quarantine ORDER BY source, location, field"),
@@ -179,24 +211,15 @@ def read_model(session: SparkSession, layout: Layout, table: str) -> DataFrame:
     return frame.drop("day") if table == "posts" else frame
 
 
-POSTS_PER_FILE = 2_000_000
-"""Posts per file of the copy the features read (:func:`register_model`): a few hundred MB."""
+def register_model(session: SparkSession, layout: Layout) -> None:
+    """The feature expression's model tables as temporary views under their own names; posts
+    through the copy clustered by account (:func:`export_posts_by_account`)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
 
-
-def register_model(session: SparkSession, layout: Layout, posts: int) -> None:
-    """The feature expression's model tables as temporary views under their own names.
-
-    Posts are read through a copy clustered by account, in files of :data:`POSTS_PER_FILE`: the
-    feature query scans posts dozens of times, and each scan of the day folders (one small file
-    per day) costs a task per few files, seconds per scan on Cresci-2015's six years.
-    """
     for table in FEATURE_INPUTS:
-        frame = read_model(session, layout, table)
         if table == "posts":
-            files = max(1, -(-posts // POSTS_PER_FILE))
-            where = layout.output("posts_by_account")
-            frame.repartition(files, "platform", "account_id").write.mode("overwrite").parquet(
-                where
-            )
-            frame = session.read.parquet(where)
+            schema = from_arrow_schema(model.SCHEMAS["posts"])
+            frame = session.read.schema(schema).parquet(layout.output("posts_by_account"))
+        else:
+            frame = read_model(session, layout, table)
         frame.createOrReplaceTempView(table)
