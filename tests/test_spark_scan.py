@@ -3,7 +3,9 @@
 The demo's Cresci-2015 sample and a generated Bluesky scenario (follow farmers, link-reply
 spammers, pitch conversationalists, a campaign) go through ``tigerblood.scan.scan`` and
 ``tigerblood.spark.job.scan_spark``: the same accounts in the same order, scores within 1e-6, the
-same flags, patterns, findings and evidence keys, and the same posts quoted as evidence. The
+same flags, patterns, findings and evidence keys, the same posts quoted as evidence, and every
+feature of every account equal (the job's ``features`` stage against DuckDB's table, with the
+tolerances of tests/test_features_spark.py, whose demo-sample case this one carries). The
 scenario also carries two malformed records, which both engines quarantine with the same source,
 location and field, the Spark job going on.
 
@@ -13,6 +15,7 @@ drop the fraction of a second (the known gap documented in docs/features.md).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -39,6 +43,13 @@ SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cresci-2015-sample"
 
 SCORE = 1e-6
 """Scores may differ by this much: features summed in another order differ in the last digits."""
+
+SUM_ORDER = 1e-12
+"""Relative difference allowed in a float feature: sums and deviations added up in another order
+differ in the last digits (as in tests/test_features_spark.py)."""
+
+DAY_SPANS = {"posts_per_day": 1e-7, "account_age_days": 1e-7}
+"""Features over spans in days: Spark divides by the day's length in decimal arithmetic."""
 
 MALFORMED = [
     b'{"did": "did:plc:broken", "time_us": "soon", "kind": "commit"}',
@@ -81,19 +92,23 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def on_duckdb(source: Path) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
-    """Verdicts (as written to JSON) and quarantined (source, location, field) of a DuckDB scan."""
+Run = tuple[list[dict[str, Any]], list[tuple[str, str, str]], pa.Table]
+
+
+def on_duckdb(source: Path) -> Run:
+    """Verdicts (as written to JSON), quarantined (source, location, field) and the feature
+    table of a DuckDB scan."""
     store = Store()
     result = scan([source], store)
     quarantined = store.sql("SELECT source, location, field FROM quarantine ORDER BY ALL")
+    features = store.arrow("SELECT * FROM features")
     store.close()
-    return [orjson.loads(orjson.dumps(v)) for v in result.verdicts], quarantined
+    return [orjson.loads(orjson.dumps(v)) for v in result.verdicts], quarantined, features
 
 
-def on_spark(
-    spark: SparkSession, source: Path, where: Path
-) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
-    """The same of a Spark scan, read from what it wrote: JSON Lines and the quarantine table."""
+def on_spark(spark: SparkSession, source: Path, where: Path) -> Run:
+    """The same of a Spark scan, read from what it wrote: JSON Lines, the quarantine table and
+    the features stage."""
     layout = Layout.at(where / "tables")
     out = where / "verdicts.jsonl"
     scan_spark(spark, [source], layout, out=out)
@@ -102,7 +117,36 @@ def on_spark(
     quarantined = sorted(
         zip(*(table.column(c).to_pylist() for c in ("source", "location", "field")), strict=True)
     )
-    return verdicts, quarantined
+    features = pq.read_table(layout.output("features"))
+    return verdicts, quarantined, features
+
+
+def same(column: str, left: object, right: object) -> bool:
+    """Equal, or floats equal but for the order of a sum (:data:`SUM_ORDER`) and the decimal
+    rounding of spans in days (:data:`DAY_SPANS`)."""
+    if left == right or (left is None and right is None):
+        return True
+    if isinstance(left, float) and isinstance(right, float):
+        if math.isnan(left) and math.isnan(right):
+            return True
+        return math.isclose(left, right, rel_tol=DAY_SPANS.get(column, SUM_ORDER))
+    return False
+
+
+def feature_differences(duck: pa.Table, spark: pa.Table) -> list[tuple[str, str, Any, Any]]:
+    """Every (account, feature, DuckDB value, Spark value) that differs; Spark's Parquet types
+    are read as DuckDB's first (Spark may write a span in days as a decimal)."""
+    assert spark.column_names == duck.column_names
+    spark = spark.cast(duck.schema)
+    by_key = {(r["platform"], r["account_id"]): r for r in spark.to_pylist()}
+    rows = duck.to_pylist()
+    assert len(by_key) == len(rows) > 10
+    return [
+        (row["account_id"], column, value, by_key[(row["platform"], row["account_id"])][column])
+        for row in rows
+        for column, value in row.items()
+        if not same(column, value, by_key[(row["platform"], row["account_id"])][column])
+    ]
 
 
 def evidence_keys(verdict: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -114,8 +158,9 @@ def test_spark_scan_gives_duckdb_verdicts(
     spark: SparkSession, scenario: Path, tmp_path: Path, source: str
 ) -> None:
     path = SAMPLE if source == "sample" else scenario
-    duck, duck_quarantine = on_duckdb(path)
-    on_cluster, spark_quarantine = on_spark(spark, path, tmp_path)
+    duck, duck_quarantine, duck_features = on_duckdb(path)
+    on_cluster, spark_quarantine, spark_features = on_spark(spark, path, tmp_path)
+    assert feature_differences(duck_features, spark_features) == []
     assert [(v["platform"], v["account_id"]) for v in on_cluster] == [
         (v["platform"], v["account_id"]) for v in duck
     ]
