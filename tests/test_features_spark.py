@@ -3,7 +3,7 @@
 One Ibis expression, two engines: a generated Bluesky scenario (follows, replies, conversations,
 campaigns) goes through both (the demo's Cresci-2015 sample does in tests/test_spark_scan.py),
 and every feature of every account must agree: exactly, but for floating-point sums taken in
-another order (:data:`SUM_ORDER`) and the decimal rounding of spans in days (:data:`DAY_SPANS`).
+another order and the decimal rounding of spans in days (`tests/spark_support.py`).
 
 Known gap: Spark's epoch seconds drop the fraction of a second (Ibis compiles ``epoch_seconds`` to
 ``unix_timestamp``), so time spans and intervals of sub-second timestamps (Bluesky's) differ by up
@@ -13,13 +13,13 @@ documented in docs/features.md.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.spark_support import same
 from tigerblood.campaigns import find_campaigns
 from tigerblood.conversations import build_conversations
 from tigerblood.features.compute import compute_features
@@ -32,14 +32,6 @@ if os.environ.get("CI") != "true":  # CI installs the spark extra: there the tes
 from pyspark.sql import SparkSession
 
 from tigerblood.features.spark import compute_features_spark
-
-SUM_ORDER = 1e-12
-"""Relative difference allowed in a float feature: sums and deviations added up in another order
-differ in the last digits."""
-
-DAY_SPANS = {"posts_per_day": 1e-7, "account_age_days": 1e-7}
-"""Features over spans in days: Spark divides by the day's length in decimal arithmetic and
-rounds to about ten significant digits (seen: 2e-8 relative)."""
 
 TIME_COLUMNS = {"posts": ["created_at"], "follows": ["created_at", "observed_at"]}
 TIME_COLUMNS |= {"accounts": ["created_at", "observed_at"]}
@@ -73,16 +65,6 @@ def judged_store(source: Path) -> Store:
     build_conversations(store)
     find_campaigns(store)
     return store
-
-
-def same(column: str, left: object, right: object) -> bool:
-    if left == right or (left is None and right is None):
-        return True
-    if isinstance(left, float) and isinstance(right, float):
-        if math.isnan(left) and math.isnan(right):
-            return True
-        return math.isclose(left, right, rel_tol=DAY_SPANS.get(column, SUM_ORDER))
-    return False
 
 
 @pytest.fixture(scope="module")

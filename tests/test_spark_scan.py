@@ -15,7 +15,6 @@ drop the fraction of a second (the known gap documented in docs/features.md).
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from tests.spark_support import same
 from tigerblood.scan import scan
 from tigerblood.store import Store
 from tigerblood.testing.scenarios import Sizes, generate
@@ -43,13 +43,6 @@ SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cresci-2015-sample"
 
 SCORE = 1e-6
 """Scores may differ by this much: features summed in another order differ in the last digits."""
-
-SUM_ORDER = 1e-12
-"""Relative difference allowed in a float feature: sums and deviations added up in another order
-differ in the last digits (as in tests/test_features_spark.py)."""
-
-DAY_SPANS = {"posts_per_day": 1e-7, "account_age_days": 1e-7}
-"""Features over spans in days: Spark divides by the day's length in decimal arithmetic."""
 
 MALFORMED = [
     b'{"did": "did:plc:broken", "time_us": "soon", "kind": "commit"}',
@@ -119,18 +112,6 @@ def on_spark(spark: SparkSession, source: Path, where: Path) -> Run:
     )
     features = pq.read_table(layout.output("features"))
     return verdicts, quarantined, features
-
-
-def same(column: str, left: object, right: object) -> bool:
-    """Equal, or floats equal but for the order of a sum (:data:`SUM_ORDER`) and the decimal
-    rounding of spans in days (:data:`DAY_SPANS`)."""
-    if left == right or (left is None and right is None):
-        return True
-    if isinstance(left, float) and isinstance(right, float):
-        if math.isnan(left) and math.isnan(right):
-            return True
-        return math.isclose(left, right, rel_tol=DAY_SPANS.get(column, SUM_ORDER))
-    return False
 
 
 def feature_differences(duck: pa.Table, spark: pa.Table) -> list[tuple[str, str, Any, Any]]:

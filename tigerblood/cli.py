@@ -127,45 +127,13 @@ def scan_command(
 
 def print_summary(result: ScanResult, out: Path | None) -> None:
     """Accounts, flagged per pattern, quarantined records, failed sources."""
+    from tigerblood.scan import Tally, summary_rows
+
     for failure in result.ingest.failed_sources:
         err_console.print(f"[red]error:[/red] {escape(failure)}")
     table = Table(title="tigerblood scan", show_header=False)
-    table.add_row("accounts", f"{len(result.verdicts):,}")
-    table.add_row("flagged", f"{result.flagged:,}")
-    for pattern, count in sorted(result.flagged_by_pattern.items()):
-        table.add_row(f"  {pattern}", f"{count:,}")
-    unnamed = sum(1 for v in result.verdicts if v["flagged"] and not v["patterns"])
-    if unnamed:
-        table.add_row("  no behaviour named (model only)", f"{unnamed:,}")
-    spared = sum(1 for v in result.verdicts if v.get("declared") == "bot" and not v["flagged"])
-    if spared:
-        table.add_row("declared bots (not flagged for automation alone)", f"{spared:,}")
-    services = sum(
-        1 for v in result.verdicts if v.get("declared") == "service" and not v["flagged"]
-    )
-    if services:
-        table.add_row("brand or service accounts (publishing their own site)", f"{services:,}")
-    # Only with the model on: say how many it left to the rules, and why.
-    from collections import Counter
-
-    from tigerblood.learn.combine import FEW_POSTS, MIN_POSTS_WITHOUT_COUNTS, POSTLESS
-
-    reasons = Counter(
-        v.get("scored_by_reason") for v in result.verdicts if v.get("scored_by") == "rules"
-    )
-    if reasons[POSTLESS]:
-        table.add_row("judged by rules alone (no posts)", f"{reasons[POSTLESS]:,}")
-    if reasons[FEW_POSTS]:
-        table.add_row(
-            f"judged by rules alone (under {MIN_POSTS_WITHOUT_COUNTS} posts, no profile counts)",
-            f"{reasons[FEW_POSTS]:,}",
-        )
-    table.add_row("quarantined records", f"{result.ingest.quarantined:,}")
-    for name, rows in sorted(result.ingest.rows.items()):
-        if name != "quarantine":
-            table.add_row(f"{name} rows read", f"{rows:,}")
-    if out:
-        table.add_row("verdicts written to", escape(str(out)))
+    for label, value in summary_rows(Tally.of(result.verdicts), result.ingest, out):
+        table.add_row(label, escape(value))
     out_console.print(table)
 
 

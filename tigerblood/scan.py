@@ -42,6 +42,73 @@ class ScanResult:
         return sum(1 for v in self.verdicts if v["flagged"])
 
 
+@dataclass
+class Tally:
+    """What a scan's summary counts, gathered verdict by verdict (a Spark run never holds all
+    its verdicts at once, so both engines count this way)."""
+
+    accounts: int = 0
+    flagged: int = 0
+    flagged_by_pattern: Counter[str] = field(default_factory=Counter)
+    unnamed: int = 0
+    declared: Counter[str] = field(default_factory=Counter)
+    """Accounts not flagged that declare what they are, by kind (``bot``, ``service``)."""
+    rules_reasons: Counter[str] = field(default_factory=Counter)
+
+    def add(self, verdict: dict[str, Any]) -> None:
+        """Count one verdict."""
+        self.accounts += 1
+        if verdict["flagged"]:
+            self.flagged += 1
+            self.flagged_by_pattern.update(verdict["patterns"])
+            self.unnamed += not verdict["patterns"]
+        elif verdict.get("declared"):
+            self.declared[str(verdict["declared"])] += 1
+        if verdict.get("scored_by") == "rules":
+            self.rules_reasons[verdict.get("scored_by_reason") or ""] += 1
+
+    @classmethod
+    def of(cls, verdicts: Iterable[dict[str, Any]]) -> Tally:
+        """The tally of ``verdicts``."""
+        tally = cls()
+        for verdict in verdicts:
+            tally.add(verdict)
+        return tally
+
+
+DECLARED_ROWS = {
+    "bot": "declared bots (not flagged for automation alone)",
+    "service": "brand or service accounts (publishing their own site)",
+}
+
+
+def summary_rows(tally: Tally, report: IngestReport, out: Path | None) -> list[tuple[str, str]]:
+    """The summary a person reads after a scan, as (label, value) rows: accounts, flagged per
+    pattern, declarations, what the model left to the rules and why, quarantined and read
+    rows, where the verdicts went."""
+    from tigerblood.learn.combine import FEW_POSTS, MIN_POSTS_WITHOUT_COUNTS, POSTLESS
+
+    rows = [("accounts", f"{tally.accounts:,}"), ("flagged", f"{tally.flagged:,}")]
+    rows += [(f"  {p}", f"{n:,}") for p, n in sorted(tally.flagged_by_pattern.items())]
+    if tally.unnamed:
+        rows.append(("  no behaviour named (model only)", f"{tally.unnamed:,}"))
+    rows += [
+        (label, f"{tally.declared[k]:,}") for k, label in DECLARED_ROWS.items() if tally.declared[k]
+    ]
+    if tally.rules_reasons[POSTLESS]:
+        rows.append(("judged by rules alone (no posts)", f"{tally.rules_reasons[POSTLESS]:,}"))
+    if tally.rules_reasons[FEW_POSTS]:
+        label = f"judged by rules alone (under {MIN_POSTS_WITHOUT_COUNTS} posts, no profile counts)"
+        rows.append((label, f"{tally.rules_reasons[FEW_POSTS]:,}"))
+    rows.append(("quarantined records", f"{report.quarantined:,}"))
+    rows += [
+        (f"{n} rows read", f"{r:,}") for n, r in sorted(report.rows.items()) if n != "quarantine"
+    ]
+    if out:
+        rows.append(("verdicts written to", str(out)))
+    return rows
+
+
 def run_detectors(features: pa.Table, detectors: Iterable[Detector]) -> list[Finding]:
     """Every detector over the feature table."""
     return [f for d in detectors for f in d.detect(features)]

@@ -61,33 +61,14 @@ def run_spark_scan(
 def print_spark_summary(
     run: SparkScan, out: Path | None, console: Console, errors: Console
 ) -> None:
-    """Accounts, flagged per pattern, quarantined records, rows read, where results are."""
-    from tigerblood.learn.combine import FEW_POSTS, MIN_POSTS_WITHOUT_COUNTS, POSTLESS
+    """Accounts, flagged per pattern, quarantined records, rows read, where results are: the
+    DuckDB scan's summary (:func:`tigerblood.scan.summary_rows`) and the tables' folder."""
+    from tigerblood.scan import summary_rows
 
     for failure in run.ingest.failed_sources:
         errors.print(f"[red]error:[/red] {escape(failure)}")
-    tally = run.tally
     table = Table(title="tigerblood scan (spark)", show_header=False)
-    table.add_row("accounts", f"{tally.accounts:,}")
-    table.add_row("flagged", f"{tally.flagged:,}")
-    for pattern, count in sorted(tally.flagged_by_pattern.items()):
-        table.add_row(f"  {pattern}", f"{count:,}")
-    if tally.unnamed:
-        table.add_row("  no behaviour named (model only)", f"{tally.unnamed:,}")
-    if tally.spared:
-        table.add_row("declared bots (not flagged for automation alone)", f"{tally.spared:,}")
-    if tally.rules_reasons[POSTLESS]:
-        table.add_row("judged by rules alone (no posts)", f"{tally.rules_reasons[POSTLESS]:,}")
-    if tally.rules_reasons[FEW_POSTS]:
-        table.add_row(
-            f"judged by rules alone (under {MIN_POSTS_WITHOUT_COUNTS} posts, no profile counts)",
-            f"{tally.rules_reasons[FEW_POSTS]:,}",
-        )
-    table.add_row("quarantined records", f"{run.ingest.quarantined:,}")
-    for name, rows in sorted(run.ingest.rows.items()):
-        if name != "quarantine":
-            table.add_row(f"{name} rows read", f"{rows:,}")
-    if out:
-        table.add_row("verdicts written to", escape(str(out)))
+    for label, value in summary_rows(run.tally, run.ingest, out):
+        table.add_row(label, escape(value))
     table.add_row("tables (Parquet) in", escape(run.layout.root))
     console.print(table)

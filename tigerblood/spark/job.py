@@ -13,15 +13,15 @@ Lines file, tallied on the way for the summary.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
 from tigerblood.ingest.pipeline import IngestReport
+from tigerblood.scan import Tally
 from tigerblood.spark.evidence import with_evidence
 from tigerblood.spark.judge import feature_frame, judge_frame, model_threshold
 from tigerblood.spark.steps import run_steps
@@ -31,30 +31,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 KEYS = ["platform", "account_id"]
-
-
-@dataclass
-class Tally:
-    """What the summary counts, gathered verdict by verdict (the verdicts are never all held)."""
-
-    accounts: int = 0
-    flagged: int = 0
-    flagged_by_pattern: Counter[str] = field(default_factory=Counter)
-    unnamed: int = 0
-    spared: int = 0
-    rules_reasons: Counter[str] = field(default_factory=Counter)
-
-    def add(self, verdict: dict[str, Any]) -> None:
-        """Count one verdict as ``tigerblood.cli.print_summary`` counts it."""
-        self.accounts += 1
-        if verdict["flagged"]:
-            self.flagged += 1
-            self.flagged_by_pattern.update(verdict["patterns"])
-            self.unnamed += not verdict["patterns"]
-        elif verdict.get("declared") == "bot":
-            self.spared += 1
-        if verdict.get("scored_by") == "rules":
-            self.rules_reasons[verdict.get("scored_by_reason") or ""] += 1
 
 
 @dataclass
