@@ -111,7 +111,11 @@ def test_leave_one_out_reports_every_source_with_flagged_and_true_share(
         assert r["source"] not in r["trained_on"]
         assert 0.0 <= r["flagged_share"] <= 1.0 and 0.0 < r["true_share"] < 1.0
         assert not math.isnan(r["auc"])
+        assert 0.0 < r["expected_share"] < 1.0
     assert result["mean_auc"] == pytest.approx(np.mean([r["auc"] for r in result["sources"]]))
+    assert result["mean_expected_share_error"] == pytest.approx(
+        np.mean([abs(r["expected_share"] - r["true_share"]) for r in result["sources"]])
+    )
 
 
 @pytest.mark.shared_data
@@ -124,6 +128,7 @@ def test_the_left_out_source_never_chooses_its_own_threshold(features: pd.DataFr
     after = leave_one_out(flipped, seed=0, held_out=[held])["sources"][0]
     assert before["threshold"] == after["threshold"]
     assert before["flagged_share"] == after["flagged_share"]
+    assert before["expected_share"] == after["expected_share"]
     assert before["true_share"] == pytest.approx(1 - after["true_share"])
 
 
@@ -257,6 +262,8 @@ def test_the_audit_states_the_measured_error_of_its_flagged_share() -> None:
     assert error is not None and len(error["sources"]) == len(card["sources"])
     worst = max(abs(r["flagged_share"] - r["true_share"]) for r in card["sources"])
     assert error["max_abs_error"] == pytest.approx(worst, abs=1e-3)
+    worst_expected = max(abs(r["expected_share"] - r["true_share"]) for r in card["sources"])
+    assert error["expected_max_abs_error"] == pytest.approx(worst_expected, abs=1e-3)
 
 
 def test_the_mirror_quotes_the_thresholds_of_the_accounts_own_platform() -> None:

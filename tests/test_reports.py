@@ -66,6 +66,18 @@ def test_quality_score_is_the_unflagged_share_of_followers_and_repliers(carol) -
     assert (round(low, 1), round(high, 1)) == (54.4, 77.1)
 
 
+def test_the_expected_share_is_the_mean_score_and_is_quoted_with_its_measured_error(carol) -> None:
+    scores = [m.score for m in carol.followers.members if m.judged]
+    assert carol.followers.expected_share == pytest.approx(sum(scores) / len(scores))
+    assert 0 < carol.followers.expected_share < 1
+    html = audit_html(carol)
+    share = f"{round(100 * carol.followers.expected_share)}%"
+    assert f"Expected share inauthentic (mean calibrated score): {share}" in html
+    assert carol.share_error is not None
+    mean = carol.share_error["expected_mean_abs_error"]
+    assert f"measured error {round(100 * mean)} points on average" in html
+
+
 def test_followers_and_repliers_are_counted_per_pattern(carol) -> None:
     assert (len(carol.followers.members), carol.followers.flagged) == (60, 20)
     assert carol.followers.patterns == {"follow_farming": 20}

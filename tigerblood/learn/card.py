@@ -150,17 +150,21 @@ def render_card(card: dict[str, Any]) -> str:
             f"{loo['protocol']['threshold']}; {loo['protocol']['weighting']}; seed "
             f"{loo['protocol']['seed']}.",
             "",
-            "| left out | AUC | precision | recall | F1 | flagged share | true share | threshold |",
-            "|---|---|---|---|---|---|---|---|",
+            "| left out | AUC | precision | recall | F1 | flagged share | expected share "
+            "| true share | threshold |",
+            "|---|---|---|---|---|---|---|---|---|",
             *(
                 f"| {r['source']} | {r['auc']:.3f} | {r['precision']:.3f} | {r['recall']:.3f} | "
-                f"{r['f1']:.3f} | {r['flagged_share']:.3f} | {r['true_share']:.3f} | "
-                f"{r['threshold']:.2f} |"
+                f"{r['f1']:.3f} | {r['flagged_share']:.3f} | {_expected(r)} | "
+                f"{r['true_share']:.3f} | {r['threshold']:.2f} |"
                 for r in loo["sources"]
             ),
             f"| mean | {loo['mean_auc']:.3f} | {loo['mean_precision']:.3f} | "
             f"{loo['mean_recall']:.3f} | {loo['mean_f1']:.3f} | {loo['mean_flagged_share']:.3f} "
-            f"| {loo['mean_true_share']:.3f} | |",
+            f"| {_expected(loo, 'mean_expected_share')} | {loo['mean_true_share']:.3f} | |",
+            "",
+            "Expected share: the mean calibrated score, the share of inauthentic accounts the "
+            "probabilities add up to (no threshold).",
             "",
             "## In-domain (Cresci-2015 only, beside the headline, never alone)",
             "",
@@ -204,3 +208,9 @@ def render_card(card: dict[str, Any]) -> str:
             ]
     lines += ["## Limits", *(f"- {limit}" for limit in card["limits"]), ""]
     return "\n".join(lines)
+
+
+def _expected(row: dict[str, Any], key: str = "expected_share") -> str:
+    """The expected share, or a dash in a card written before it was measured."""
+    value = row.get(key)
+    return f"{value:.3f}" if value is not None else "—"

@@ -11,6 +11,13 @@ profile counts). Reported per source: ROC AUC of the score, precision, recall, F
 of accounts flagged beside the true share of inauthentic ones (what an audit's headline "N% of
 your followers are flagged" is worth), then their means.
 
+Beside the flagged share, the **expected share**: the mean score. ``score`` is a calibrated
+probability, so its mean is the expected share of inauthentic accounts (classify-and-count with
+probabilities, Bella et al. 2010), with no threshold to carry from one source to another: the
+flagged share moves with where a threshold chosen on other sources happens to cut this source's
+scores, the expected share only with how well the probabilities transfer. Both errors are
+reported; the audit quotes both with their measured error.
+
 Example::
 
     frame = load_features(sources, cache=Path(".cache/features"))
@@ -38,7 +45,15 @@ from tigerblood.learn.model import LearnedModel, package_version
 from tigerblood.learn.thresholds import choose_threshold
 from tigerblood.scan import run_detectors
 
-SUMMARY_METRICS = ("auc", "precision", "recall", "f1", "flagged_share", "true_share")
+SUMMARY_METRICS = (
+    "auc",
+    "precision",
+    "recall",
+    "f1",
+    "flagged_share",
+    "expected_share",
+    "true_share",
+)
 
 
 def full_view(frame: pd.DataFrame) -> pd.DataFrame:
@@ -87,13 +102,15 @@ def score_like_scan(
 
 
 def source_scores(y: np.ndarray, score: np.ndarray, flagged: np.ndarray) -> dict[str, float]:
-    """AUC, precision, recall, F1, flagged share and true share of one held-out source."""
+    """AUC, precision, recall, F1, flagged share, expected share (mean score) and true share of
+    one held-out source."""
     return {
         "auc": float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else float("nan"),
         "precision": float(precision_score(y, flagged, zero_division=0)),
         "recall": float(recall_score(y, flagged, zero_division=0)),
         "f1": float(f1_score(y, flagged, zero_division=0)),
         "flagged_share": float(np.mean(flagged)),
+        "expected_share": float(np.mean(score)),
         "true_share": float(np.mean(y)),
         "genuine_flagged": float(np.mean(flagged[y == 0])) if (y == 0).any() else float("nan"),
     }
@@ -177,6 +194,9 @@ def leave_one_out(
     out["mean_share_error"] = float(
         np.mean([abs(r["flagged_share"] - r["true_share"]) for r in results])
     )
+    out["mean_expected_share_error"] = float(
+        np.mean([abs(r["expected_share"] - r["true_share"]) for r in results])
+    )
     out["protocol"] = {
         "split": "leave one source out: train on the others, report on the one left out",
         "scorer": "rules + learned model combined as scan combines them, all posts and counts",
@@ -191,17 +211,21 @@ def leave_one_out(
 
 def render(result: dict[str, Any]) -> str:
     """The leave-one-out table as plain text."""
-    header = f"{'left out':<22}{'AUC':>7}{'prec':>7}{'recall':>7}{'F1':>7}{'flagged':>9}{'true':>7}"
+    header = (
+        f"{'left out':<22}{'AUC':>7}{'prec':>7}{'recall':>7}{'F1':>7}{'flagged':>9}"
+        f"{'expected':>9}{'true':>7}"
+    )
     lines = [result["protocol"]["split"], header]
     for r in result["sources"]:
         lines.append(
             f"{r['source']:<22}{r['auc']:>7.3f}{r['precision']:>7.3f}{r['recall']:>7.3f}"
-            f"{r['f1']:>7.3f}{r['flagged_share']:>9.3f}{r['true_share']:>7.3f}"
-            f"   threshold {r['threshold']:.2f}"
+            f"{r['f1']:>7.3f}{r['flagged_share']:>9.3f}{r['expected_share']:>9.3f}"
+            f"{r['true_share']:>7.3f}   threshold {r['threshold']:.2f}"
         )
     lines.append(
         f"{'mean':<22}{result['mean_auc']:>7.3f}{result['mean_precision']:>7.3f}"
         f"{result['mean_recall']:>7.3f}{result['mean_f1']:>7.3f}"
-        f"{result['mean_flagged_share']:>9.3f}{result['mean_true_share']:>7.3f}"
+        f"{result['mean_flagged_share']:>9.3f}{result['mean_expected_share']:>9.3f}"
+        f"{result['mean_true_share']:>7.3f}"
     )
     return "\n".join(lines)

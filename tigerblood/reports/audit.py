@@ -42,6 +42,10 @@ class Group:
     flagged_share: float | None
     interval: tuple[float, float]
     patterns: dict[str, int]
+    expected_share: float | None = None
+    """The mean score of the judged members: scores are calibrated probabilities, so this is the
+    share of inauthentic accounts they add up to, with no threshold in it. Measured on sources
+    the model never saw it erred less than the flagged share (``AuditReport.share_error``)."""
 
     @classmethod
     def of(cls, members: list[Member]) -> Group:
@@ -49,6 +53,7 @@ class Group:
         judged = [m for m in members if m.judged]
         flagged = sum(m.flagged for m in judged)
         patterns = Counter(p for m in judged if m.flagged for p in (m.patterns or ["unspecified"]))
+        scores = [m.score for m in judged if m.score is not None]
         return cls(
             members=members,
             judged=len(judged),
@@ -56,6 +61,7 @@ class Group:
             flagged_share=flagged / len(judged) if judged else None,
             interval=wilson(flagged, len(judged)),
             patterns=dict(sorted(patterns.items(), key=lambda kv: (-kv[1], kv[0]))),
+            expected_share=sum(scores) / len(scores) if scores else None,
         )
 
 
@@ -113,9 +119,9 @@ def quality_score(groups: list[Group]) -> tuple[float | None, tuple[float, float
 
 
 def measured_share_error() -> dict[str, Any] | None:
-    """The shipped model's leave-one-source-out error of the flagged share, per source and at
-    worst, in share points: what "N% of your followers are flagged" is worth
-    (docs/evaluation.md)."""
+    """The shipped model's leave-one-source-out error of the flagged share and of the expected
+    share, per source and at worst, in share points: what "N% of your followers are flagged"
+    and "about N% are inauthentic" are worth (docs/evaluation.md)."""
     import orjson
 
     from tigerblood.learn.detector import default_model_path
@@ -134,15 +140,32 @@ def measured_share_error() -> dict[str, Any] | None:
             "flagged_share": round(r["flagged_share"], 4),
             "true_share": round(r["true_share"], 4),
             "error": round(r["flagged_share"] - r["true_share"], 4),
+            **(
+                {
+                    "expected_share": round(r["expected_share"], 4),
+                    "expected_error": round(r["expected_share"] - r["true_share"], 4),
+                }
+                if "expected_share" in r
+                else {}
+            ),
         }
         for r in loo["sources"]
     ]
     errors = [abs(r["error"]) for r in sources]
+    expected = [abs(r["expected_error"]) for r in sources if "expected_error" in r]
     return {
         "method": "leave one source out: trained without the source, judged as scan judges",
         "sources": sources,
         "mean_abs_error": round(sum(errors) / len(errors), 4),
         "max_abs_error": round(max(errors), 4),
+        **(
+            {
+                "expected_mean_abs_error": round(sum(expected) / len(expected), 4),
+                "expected_max_abs_error": round(max(expected), 4),
+            }
+            if len(expected) == len(sources)
+            else {}
+        ),
     }
 
 
