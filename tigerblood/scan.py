@@ -54,10 +54,14 @@ class Tally:
     declared: Counter[str] = field(default_factory=Counter)
     """Accounts not flagged that declare what they are, by kind (``bot``, ``service``)."""
     rules_reasons: Counter[str] = field(default_factory=Counter)
+    score_sum: float = 0.0
+    """The scores added up: their mean is the expected share of inauthentic accounts
+    (docs/evaluation.md, "Expected share")."""
 
     def add(self, verdict: dict[str, Any]) -> None:
         """Count one verdict."""
         self.accounts += 1
+        self.score_sum += float(verdict["score"])
         if verdict["flagged"]:
             self.flagged += 1
             self.flagged_by_pattern.update(verdict["patterns"])
@@ -92,6 +96,9 @@ def summary_rows(tally: Tally, report: IngestReport, out: Path | None) -> list[t
     rows += [(f"  {p}", f"{n:,}") for p, n in sorted(tally.flagged_by_pattern.items())]
     if tally.unnamed:
         rows.append(("  no behaviour named (model only)", f"{tally.unnamed:,}"))
+    if tally.accounts:
+        share = tally.score_sum / tally.accounts
+        rows.append(("expected share (mean score)", f"{share:.1%}"))
     rows += [
         (label, f"{tally.declared[k]:,}") for k, label in DECLARED_ROWS.items() if tally.declared[k]
     ]
