@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,3 +22,15 @@ def shared_data() -> Path:
             pytest.fail(f"{SHARED} is required in CI")
         pytest.skip("../shared/data not present")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session for every Spark test of a worker: starting the JVM costs about
+    ten seconds. The Spark modules share the ``spark`` xdist group (``make test`` runs with
+    ``--dist loadgroup``), so they run on one worker and start one JVM between them."""
+    from tigerblood.spark.session import build_session
+
+    session = build_session("local[2]", app="tigerblood-tests")
+    yield session
+    session.stop()

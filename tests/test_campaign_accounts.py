@@ -193,6 +193,60 @@ def test_new_audienceless_accounts_posting_one_template_once_each_are_one_campai
         assert "8 of 8 accounts are new" in finding["summary"]
 
 
+def same_friendly_reply(with_counts: bool) -> tuple[list[dict], list[dict], dict[str, str]]:
+    """Six accounts made three weeks ago, each answering a different stranger's post once with
+    the same friendly sentence: no link, no contact, no hashtag, nobody mentioned."""
+    events, views, handles = [], [], {}
+    for n in range(6):
+        author, handle = did("new", n), f"reader{n}.bsky.social"
+        handles[author] = handle
+        created = T0 - timedelta(days=21, hours=n)
+        at = T0 + timedelta(minutes=50 * n)
+        parent = f"at://{did('str', n)}/app.bsky.feed.post/{tid(micros(at) - 10**9, 3)}"
+        answer = post(author, at, "yes the notebook saved me more than once, thank you", [])
+        ref = {"uri": parent, "cid": CID}
+        answer["commit"]["record"]["reply"] = {"root": ref, "parent": ref}
+        events += [
+            identity(author, handle, created),
+            profile(author, f"Reader {n}", created, created + timedelta(seconds=5)),
+            answer,
+        ]
+        views.append(view(author, handle, created, followers=3, posts=4))
+    return events, views if with_counts else [], handles
+
+
+@pytest.mark.parametrize("with_counts", [True, False], ids=["appview counts", "jetstream only"])
+def test_young_accounts_writing_the_same_reply_push_nothing_and_are_no_campaign(
+    tmp_path: Path, with_counts: bool
+) -> None:
+    events, views, _ = same_friendly_reply(with_counts)
+    store = Store()
+    result = scan(write(tmp_path, events, views), store, use_model=False)
+    [row] = store.arrow("SELECT * FROM campaigns").to_pylist()
+    assert row["accounts"] == 6 and row["verdict"] == "nothing_pushed"
+    assert "6 of 6 accounts are new" in row["reason"]
+    assert "0 of 6 posts push anything" in row["reason"]
+    assert not campaign_findings(result)
+    assert not any(v["flagged"] for v in result.verdicts)
+
+
+def test_the_same_reply_carrying_a_link_is_pushed_and_a_campaign(tmp_path: Path) -> None:
+    events, views, handles = same_friendly_reply(with_counts=False)
+    link = "https://notebook-deals.example/offer"
+    for event in events:
+        record = event.get("commit", {}).get("record", {})
+        if "reply" in record:
+            record["embed"] = {
+                "$type": "app.bsky.embed.external",
+                "external": {"uri": link, "title": "Offer", "description": ""},
+            }
+    store = Store()
+    result = scan(write(tmp_path, events, views), store, use_model=False)
+    verdicts = {r["verdict"] for r in store.arrow("SELECT * FROM campaigns").to_pylist()}
+    assert verdicts == {"throwaway_accounts"}
+    assert set(campaign_findings(result)) == set(handles)
+
+
 def test_established_outlets_syndicating_one_story_are_not_a_campaign_and_the_record_says_why(
     tmp_path: Path,
 ) -> None:

@@ -14,7 +14,6 @@ documented in docs/features.md.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,26 +32,10 @@ from pyspark.sql import SparkSession
 
 from tigerblood.features.spark import compute_features_spark
 
+pytestmark = pytest.mark.xdist_group("spark")  # one JVM with tests/test_spark_scan.py
+
 TIME_COLUMNS = {"posts": ["created_at"], "follows": ["created_at", "observed_at"]}
 TIME_COLUMNS |= {"accounts": ["created_at", "observed_at"]}
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
-    warehouse = tmp_path_factory.mktemp("spark-warehouse")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("tigerblood-parity")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def judged_store(source: Path) -> Store:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,9 @@ if os.environ.get("CI") != "true":  # CI installs the spark extra: there the tes
 from pyspark.sql import SparkSession
 
 from tigerblood.spark.job import scan_spark
-from tigerblood.spark.session import build_session
 from tigerblood.spark.tables import Layout
+
+pytestmark = pytest.mark.xdist_group("spark")  # one JVM with tests/test_features_spark.py
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cresci-2015-sample"
 
@@ -64,13 +64,6 @@ def whole_seconds(value: Any, key: str = "") -> Any:
     if isinstance(value, str) and MILLIS.match(value):
         return MILLIS.sub(r"\1.000Z", value)
     return value
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
-    session = build_session("local[2]", app="tigerblood-scan-parity")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

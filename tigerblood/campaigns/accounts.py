@@ -23,7 +23,8 @@ from tigerblood.store import Store
 THROWAWAY = "throwaway_accounts"
 ESTABLISHED = "established_accounts"
 MIXED = "mixed_accounts"
-VERDICTS = (THROWAWAY, ESTABLISHED, MIXED)
+NOTHING_PUSHED = "nothing_pushed"
+VERDICTS = (THROWAWAY, ESTABLISHED, MIXED, NOTHING_PUSHED)
 SHOWN_MEMBERS = 10
 """Member names quoted in a campaign's record and findings; the JSON listing has them all."""
 
@@ -51,6 +52,15 @@ class MemberJudge:
     A campaign is throwaway when more than ``MOSTLY`` (half) of its members are, established
     when more than half are established, and mixed otherwise (then only a crew that acts together
     again makes it coordination, as before).
+
+    A throwaway campaign must also push something: at least ``PUSHING`` (half) of its posts carry
+    a link, an off-platform contact, a hashtag, or a mention of someone other than the account
+    replied to. Manufactured engagement promotes an item or reaches for strangers; five young
+    accounts that happen to write the same 30-character reply on one day ("yes the notebook
+    saved me more than once") push nothing, and on a live feed, where every account's history
+    is the few posts the window saw, "little history" holds for nearly everyone. Such a burst
+    gets ``nothing_pushed`` and counts for neither path (a crew that acts together again is
+    still one).
     """
 
     NEW_DAYS = 30.0
@@ -60,6 +70,7 @@ class MemberJudge:
     OLD_DAYS = 365.0
     LONG_HISTORY = 100
     MOSTLY = 0.5
+    PUSHING = 0.5
 
     @classmethod
     def members_sql(cls) -> str:
@@ -96,10 +107,33 @@ class MemberJudge:
         """
 
     @classmethod
-    def verdict(cls, accounts: int, throwaway: int, established: int) -> str:
-        """The campaign's verdict from how many of its members are which."""
+    def pushing_sql(cls) -> str:
+        """Per campaign: its posts, and how many push something (class docstring)."""
+        return """
+        SELECT m.campaign_id, count(*) AS member_posts,
+               count(*) FILTER (WHERE len(coalesce(p.urls, [])) > 0
+                   OR len(coalesce(p.contacts, [])) > 0
+                   OR len(coalesce(p.hashtags, [])) > 0
+                   OR len(list_filter(coalesce(p.mentions, []),
+                                      lambda x: x IS DISTINCT FROM p.reply_to_account_id)) > 0
+               ) AS pushing_posts
+        FROM (SELECT campaign_id, platform, unnest(post_ids) AS post_id FROM campaign_members) m
+        JOIN posts p USING (platform, post_id)
+        GROUP BY m.campaign_id
+        """
+
+    @classmethod
+    def verdict(
+        cls, accounts: int, throwaway: int, established: int, pushing_share: float = 1.0
+    ) -> str:
+        """The campaign's verdict from how many of its members are which, and the share of its
+        posts that push something.
+
+        >>> MemberJudge.verdict(8, 8, 0), MemberJudge.verdict(5, 3, 0, pushing_share=0.0)
+        ('throwaway_accounts', 'nothing_pushed')
+        """
         if throwaway > cls.MOSTLY * accounts:
-            return THROWAWAY
+            return THROWAWAY if pushing_share >= cls.PUSHING else NOTHING_PUSHED
         if established > cls.MOSTLY * accounts:
             return ESTABLISHED
         return MIXED
@@ -136,6 +170,13 @@ def reason(row: dict[str, Any]) -> str:
             f"({facts}): one template pushed through throwaway accounts, coordinated even if "
             "each posted once"
         )
+    if row["verdict"] == NOTHING_PUSHED:
+        return (
+            f"{row['throwaway']} of {n} accounts are new, audience-less or have little history "
+            f"({facts}), but {row['pushing_posts']} of {row['member_posts']} posts push anything "
+            "(a link, a contact, a hashtag, a mention of someone else): a phrase many write, not "
+            "a push"
+        )
     if row["verdict"] == ESTABLISHED:
         return (
             f"{n} accounts with {facts} posted the same item: syndication or a shared post by "
@@ -166,8 +207,14 @@ def judge_campaigns(store: Store) -> None:
                list(name ORDER BY name)[1:{SHOWN_MEMBERS}] AS names
         FROM _cj_members GROUP BY campaign_id
     """).to_pylist()
+    pushing = {r["campaign_id"]: r for r in store.arrow(MemberJudge.pushing_sql()).to_pylist()}
     for row in rows:
-        row["verdict"] = MemberJudge.verdict(row["accounts"], row["throwaway"], row["established"])
+        counted = pushing.get(row["campaign_id"], {"member_posts": 0, "pushing_posts": 0})
+        row.update(member_posts=counted["member_posts"], pushing_posts=counted["pushing_posts"])
+        share = counted["pushing_posts"] / counted["member_posts"] if counted["member_posts"] else 0
+        row["verdict"] = MemberJudge.verdict(
+            row["accounts"], row["throwaway"], row["established"], share
+        )
         row["reason"] = reason(row)
         more = row["accounts"] - len(row["names"])
         row["member_names"] = ", ".join(row["names"]) + (f" and {more:,} more" if more else "")
