@@ -32,8 +32,6 @@ from pyspark.sql import SparkSession
 
 from tigerblood.features.spark import compute_features_spark
 
-pytestmark = pytest.mark.xdist_group("spark")  # one JVM with tests/test_spark_scan.py
-
 TIME_COLUMNS = {"posts": ["created_at"], "follows": ["created_at", "observed_at"]}
 TIME_COLUMNS |= {"accounts": ["created_at", "observed_at"]}
 

@@ -37,8 +37,6 @@ from pyspark.sql import SparkSession
 from tigerblood.spark.job import scan_spark
 from tigerblood.spark.tables import Layout
 
-pytestmark = pytest.mark.xdist_group("spark")  # one JVM with tests/test_features_spark.py
-
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cresci-2015-sample"
 
 SCORE = 1e-6
