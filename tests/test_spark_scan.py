@@ -1,13 +1,16 @@
 """A scan on Spark gives the verdicts a scan on DuckDB gives (DESIGN §3.8).
 
 The demo's Cresci-2015 sample and a generated Bluesky scenario (follow farmers, link-reply
-spammers, pitch conversationalists, a campaign) go through ``tigerblood.scan.scan`` and
-``tigerblood.spark.job.scan_spark``: the same accounts in the same order, scores within 1e-6, the
-same flags, patterns, findings and evidence keys, the same posts quoted as evidence, and every
-feature of every account equal (the job's ``features`` stage against DuckDB's table, with the
-tolerances of tests/test_features_spark.py, whose demo-sample case this one carries). The
-scenario also carries two malformed records, which both engines quarantine with the same source,
-location and field, the Spark job going on.
+spammers, pitch conversationalists, a campaign) go through ``tigerblood.scan.scan`` and Spark:
+the scenario through ``tigerblood.spark.job.scan_spark`` in a local session, the sample through
+the command a cluster user runs, ``tigerblood scan --engine spark --remote sc://...``, against a
+real Spark Connect server started for the test (``spark-submit`` of Spark's own
+``SparkConnectServer``, local threads). Both give: the same accounts in the same order, scores
+within 1e-6, the same flags, patterns, findings and evidence keys, the same posts quoted as
+evidence, and every feature of every account equal (the job's ``features`` stage against
+DuckDB's table, with the tolerances of tests/test_features_spark.py, whose demo-sample case this
+one carries). The scenario also carries two malformed records, which both engines quarantine
+with the same source, location and field, the Spark job going on.
 
 As in tests/test_features_spark.py, the scenario's times are whole seconds: Spark's epoch seconds
 drop the fraction of a second (the known gap documented in docs/features.md).
@@ -17,6 +20,11 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +104,25 @@ def on_spark(spark: SparkSession, source: Path, where: Path) -> Run:
     layout = Layout.at(where / "tables")
     out = where / "verdicts.jsonl"
     scan_spark(spark, [source], layout, out=out)
+    return written(layout, out)
+
+
+def on_connect(server: str, source: Path, where: Path) -> Run:
+    """The same of ``tigerblood scan --engine spark --remote``, run as a user runs it (its own
+    process: a Connect client marks the process as one, which a local session must not see)."""
+    layout = Layout.at(where / "tables")
+    out = where / "verdicts.jsonl"
+    command = [str(Path(sys.executable).with_name("tigerblood")), "scan", str(source)]
+    command += ["--engine", "spark", "--remote", server, "--out", str(out)]
+    command += ["--tables", str(layout.root)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "tigerblood scan (spark)" in done.stdout
+    return written(layout, out)
+
+
+def written(layout: Layout, out: Path) -> Run:
+    """Verdicts, quarantined records and features as a Spark run wrote them."""
     verdicts = [orjson.loads(line) for line in out.read_bytes().splitlines()]
     table = pq.read_table(layout.output("quarantine"))
     quarantined = sorted(
@@ -125,13 +152,71 @@ def evidence_keys(verdict: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return [(f["detector"], sorted(f["evidence"])) for f in verdict["findings"]]
 
 
-@pytest.mark.parametrize("source", ["sample", "scenario"])
-def test_spark_scan_gives_duckdb_verdicts(
-    spark: SparkSession, scenario: Path, tmp_path: Path, source: str
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Spark Connect server on a free local port, with the settings docs/scale.md gives for
+    one (UTC session time, executors running this interpreter); its log on failure."""
+    import pyspark
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("connect") / "server.log"
+    submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    command = [str(submit), "--class", "org.apache.spark.sql.connect.service.SparkConnectServer"]
+    command += ["--master", "local[2]", "--conf", f"spark.connect.grpc.binding.port={port}"]
+    for setting in (
+        "spark.sql.session.timeZone=UTC",
+        "spark.ui.enabled=false",
+        "spark.ui.showConsoleProgress=false",
+    ):
+        command += ["--conf", setting]
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    with log.open("wb") as sink:
+        server = subprocess.Popen([*command, "spark-internal"], stdout=sink, stderr=sink, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_spark_scan_gives_duckdb_verdicts_in_a_local_session(
+    spark: SparkSession, scenario: Path, tmp_path: Path
 ) -> None:
-    path = SAMPLE if source == "sample" else scenario
-    duck, duck_quarantine, duck_features = on_duckdb(path)
-    on_cluster, spark_quarantine, spark_features = on_spark(spark, path, tmp_path)
+    duck = on_duckdb(scenario)
+    assert_same_scan(duck, on_spark(spark, scenario, tmp_path))
+    assert len(duck[1]) == len(MALFORMED)
+    assert {p for v in duck[0] for p in v["patterns"]} >= {
+        "link_reply_spam",
+        "pitch_conversation",
+        "coordinated_campaign",
+    }
+
+
+def test_scan_remote_on_spark_connect_gives_duckdb_verdicts(
+    connect_server: str, tmp_path: Path
+) -> None:
+    assert_same_scan(on_duckdb(SAMPLE), on_connect(connect_server, SAMPLE, tmp_path))
+
+
+def assert_same_scan(duckdb_run: Run, spark_run: Run) -> None:
+    """Same features, accounts, order, scores, flags, patterns, evidence and quarantine."""
+    duck, duck_quarantine, duck_features = duckdb_run
+    on_cluster, spark_quarantine, spark_features = spark_run
     assert feature_differences(duck_features, spark_features) == []
     assert [(v["platform"], v["account_id"]) for v in on_cluster] == [
         (v["platform"], v["account_id"]) for v in duck
@@ -145,10 +230,3 @@ def test_spark_scan_gives_duckdb_verdicts(
     flagged = [(d, s) for d, s in zip(duck, on_cluster, strict=True) if d["flagged"]]
     assert [d["findings"] for d, _ in flagged] == [s["findings"] for _, s in flagged]
     assert spark_quarantine == duck_quarantine
-    if source == "scenario":
-        assert len(duck_quarantine) == len(MALFORMED)
-        assert {p for v in duck for p in v["patterns"]} >= {
-            "link_reply_spam",
-            "pitch_conversation",
-            "coordinated_campaign",
-        }

@@ -23,9 +23,16 @@ from tigerblood.spark.judge import JUDGED, JUDGED_DDL
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-SPACE_RUNS = "[\t\n\f\r ]{2,}|[\t\n\f\r]"
+SPACE_RUNS = r"[\t\n\f\r ]{2,}|[\t\n\f\r]"
 """:data:`tigerblood.features.text.SPACE_RUNS` as DuckDB's RE2 reads it (``\\s`` there is these
-five characters; Java's ``\\s`` adds the vertical tab)."""
+five characters; Java's ``\\s`` adds the vertical tab), written with the regex's own escapes."""
+SPACE_RUNS_SQL = "'" + SPACE_RUNS.replace("\\", "\\\\") + "'"
+""":data:`SPACE_RUNS` as a Spark SQL string literal (its backslashes doubled), inlined rather than
+bound as a named parameter: under Spark Connect a parameterised query's arguments are lost once
+its DataFrame is joined into a larger plan (the evidence joins), and the query fails with
+UNBOUND_SQL_PARAMETER. The pattern is our constant, never data."""
+_SPACES_IN_TEMPLATE = SPACE_RUNS_SQL.replace("{", "{{").replace("}", "}}")
+"""The literal inside :data:`LOOKUPS`, whose ``{detectors}`` is filled in by ``str.format``."""
 
 LIMITED = f"WHERE rn <= {EXAMPLES}"
 NEEDING = (
@@ -53,7 +60,8 @@ LOOKUPS: dict[str, str] = {
     "repeated_texts": f"""
         WITH t AS (
             SELECT p.platform, p.account_id, p.post_id, p.text,
-                   trim(regexp_replace(lower(coalesce(p.text, '')), :spaces, ' ')) AS norm
+                   trim(regexp_replace(lower(coalesce(p.text, '')),
+                                       {_SPACES_IN_TEMPLATE}, ' ')) AS norm
             FROM posts p JOIN {NEEDING} a ON a.platform = p.platform AND a.account_id = p.account_id
         ), g AS (
             SELECT platform, account_id, min(text) AS text, count(*) AS times,
@@ -162,8 +170,7 @@ def with_evidence(session: SparkSession, judged: DataFrame) -> DataFrame:
     for lookup, query in LOOKUPS.items():
         detectors = sorted(d for d in KINDS if lookup_of(d)[1] == lookup)
         quoted = ", ".join(f"'{d}'" for d in detectors)
-        args = {"spaces": SPACE_RUNS} if ":spaces" in query else None
-        rows = session.sql(query.format(detectors=quoted), args=args)
+        rows = session.sql(query.format(detectors=quoted))
         fields = [c for c in rows.columns if c not in ("platform", "account_id")]
         grouped = rows.groupBy("platform", "account_id").agg(
             F.collect_list(F.struct(*fields)).alias(lookup)

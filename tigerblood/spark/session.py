@@ -28,8 +28,13 @@ SETTINGS = {
     # Partition folders hold platform names and days: keep them strings ("2014" stays "2014").
     "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.ui.showConsoleProgress": "false",
 }
+"""Session settings, set on a local session, a cluster's and a Spark Connect server's alike (a
+Connect client may set only SQL settings)."""
+
+CLASSIC_SETTINGS = {"spark.ui.showConsoleProgress": "false"}
+"""Settings of a session this process starts (local or a cluster's driver); a Connect server's
+are its own."""
 
 LOCAL_SETTINGS = {
     "spark.ui.enabled": "false",
@@ -55,6 +60,8 @@ def build_session(
     if remote:
         builder = builder.remote(remote)
     else:
+        for key, value in CLASSIC_SETTINGS.items():
+            builder = builder.config(key, value)
         master = master or LOCAL
         builder = builder.master(master)
         if master.startswith("local"):
