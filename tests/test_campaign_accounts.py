@@ -174,14 +174,20 @@ def campaign_findings(result) -> dict[str, dict]:
     }
 
 
+def scan_one_campaign(tmp_path: Path, events: list[dict], views: list[dict]) -> tuple[Any, dict]:
+    """The rules' scan of ``events`` (no model) and the one campaign it found."""
+    store = Store()
+    result = scan(write(tmp_path, events, views), store, use_model=False)
+    [row] = store.arrow("SELECT * FROM campaigns").to_pylist()
+    return result, row
+
+
 @pytest.mark.parametrize("with_counts", [True, False], ids=["appview counts", "jetstream only"])
 def test_new_audienceless_accounts_posting_one_template_once_each_are_one_campaign(
     tmp_path: Path, with_counts: bool
 ) -> None:
     events, views, handles = template_push(with_counts)
-    store = Store()
-    result = scan(write(tmp_path, events, views), store, use_model=False)
-    [row] = store.arrow("SELECT * FROM campaigns").to_pylist()
+    result, row = scan_one_campaign(tmp_path, events, views)
     assert row["accounts"] == 8 and row["verdict"] == "throwaway_accounts"
     assert "check my profile link in bio" in row["key"]
     found = campaign_findings(result)
@@ -220,9 +226,7 @@ def test_young_accounts_writing_the_same_reply_push_nothing_and_are_no_campaign(
     tmp_path: Path, with_counts: bool
 ) -> None:
     events, views, _ = same_friendly_reply(with_counts)
-    store = Store()
-    result = scan(write(tmp_path, events, views), store, use_model=False)
-    [row] = store.arrow("SELECT * FROM campaigns").to_pylist()
+    result, row = scan_one_campaign(tmp_path, events, views)
     assert row["accounts"] == 6 and row["verdict"] == "nothing_pushed"
     assert "6 of 6 accounts are new" in row["reason"]
     assert "0 of 6 posts push anything" in row["reason"]
