@@ -73,6 +73,7 @@ def build_card(
             "calibration": f"{model.calibration.method} fitted on "
             f"{model.calibration_folds}-fold out-of-fold log-odds",
             "training_prevalence": round(model.prevalence, 4),
+            "never_exculpatory": [f for f in model.features if f in model.NEVER_EXCULPATORY],
         },
         "features": list(model.features),
         "excluded_features": dict(EXCLUDED),
@@ -137,6 +138,15 @@ def render_card(card: dict[str, Any]) -> str:
         f"- Calibration: {model['calibration']}; calibrated at the training prevalence "
         f"({model['training_prevalence']:.1%} inauthentic).",
         f"- Features ({len(card['features'])}): " + ", ".join(f"`{f}`" for f in card["features"]),
+        *(
+            [
+                "- Never lower the score as they rise (monotone constraints: promoting links "
+                "and repeating oneself are never evidence of authenticity): "
+                + ", ".join(f"`{f}`" for f in model["never_exculpatory"])
+            ]
+            if model.get("never_exculpatory")
+            else []
+        ),
         "- Left out on purpose: "
         + "; ".join(f"`{k}` ({v})" for k, v in card["excluded_features"].items()),
         "",
