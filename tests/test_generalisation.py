@@ -3,6 +3,7 @@ honest names (issue 14)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -18,9 +19,9 @@ from tigerblood.detectors.follow_farming import FollowFarmingDetector
 from tigerblood.detectors.norms import Norms, PlatformNorm, build_norms
 from tigerblood.learn.combine import model_verdicts
 from tigerblood.learn.dataset import load_features
-from tigerblood.learn.detector import LEARNED_PATTERN, LearnedDetector
+from tigerblood.learn.detector import LEARNED_PATTERN, LearnedDetector, default_model_path
 from tigerblood.learn.leave_one_out import fit_model, leave_one_out, training_data
-from tigerblood.learn.model import source_weights
+from tigerblood.learn.model import LearnedModel, source_weights
 from tigerblood.learn.thresholds import choose_threshold
 
 TEST_WINDOWS = (0, 3, math.inf)
@@ -250,6 +251,30 @@ def test_the_learned_finding_names_what_it_learned_never_a_behaviour(
         assert verdict["patterns"] == []
         assert finding["summary"].startswith("resembles the inauthentic accounts")
         assert "instafake-2019" in finding["evidence"]["learned_from"]
+
+
+@pytest.mark.parametrize("feature", LearnedModel.NEVER_EXCULPATORY)
+def test_promoting_links_or_repeating_oneself_never_lowers_the_shipped_models_score(
+    feature: str,
+) -> None:
+    model = LearnedModel.load(default_model_path())
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame(
+        {
+            "interval_cv": rng.uniform(0, 4, 200),
+            "link_share": rng.uniform(0, 1, 200),
+            "replies_with_link_share": rng.uniform(0, 1, 200),
+            "top_url_share": rng.uniform(0, 1, 200),
+            "reply_share": rng.uniform(0, 1, 200),
+            "reply_to_non_followers_share": np.nan,
+            "followers_count": rng.integers(0, 2000, 200).astype(float),
+            "followers_per_following": rng.uniform(0, 3, 200),
+            "duplicate_text_share": rng.uniform(0, 1, 200),
+            "mention_share": rng.uniform(0, 1, 200),
+        }
+    )[model.features]
+    scores = [model.predict_proba(rows.assign(**{feature: v})) for v in np.linspace(0, 1, 6)]
+    assert all((later >= earlier - 1e-12).all() for earlier, later in itertools.pairwise(scores))
 
 
 def test_the_audit_states_the_measured_error_of_its_flagged_share() -> None:
