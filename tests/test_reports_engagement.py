@@ -162,9 +162,14 @@ def test_the_audit_sets_the_follower_count_beside_what_the_audience_does(carol) 
     # 80 declared, 60 observed (20 bought-looking fans flagged); readers 1000-1039 post, 1001
     # replied; 15 followers liked (5 readers, 10 fans); the burst week brought the 20 fans.
     words = carol.plain_words()
-    assert words[:3] == [
+    judged = [m.score for m in carol.followers.members if m.judged]
+    expected = f"{100 * sum(judged) / len(judged):.1f}%"
+    error = round(100 * carol.share_error["expected_mean_abs_error"])
+    assert words[:4] == [
         "80 followers on the profile; 60 of them are in the data.",
         "33.3% of the followers that could be judged are flagged.",
+        f"Their scores add up to about {expected} inauthentic, a figure that was off by {error} "
+        "points on average on audiences the model never saw.",
         "Of the 40 followers whose own posts are in the data, 2.5% ever replied to it or "
         "mentioned it.",
     ]
@@ -175,6 +180,7 @@ def test_the_audit_sets_the_follower_count_beside_what_the_audience_does(carol) 
     assert "added 28 followers, 71% of them flagged." in words[-2]
     french = " ".join(carol.plain_words(get_lang("fr")))
     assert "abonnés selon le profil" in french and "71\u00a0%" in french
+    assert "Leurs scores totalisent environ" in french
     assert 'id="plain-words"' in audit_html(carol)
     assert json.loads(to_json(carol, get_lang("fr")))["plain_words"][0].startswith("80 abonnés")
 

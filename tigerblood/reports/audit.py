@@ -188,6 +188,7 @@ def audit(store: Store, account: str, index: AddressIndex | None = None) -> Audi
     declared = points[-1][1] if points else target.followers_count
     grown = growth(fol.members)
     counted = count_growth(points, fol.members)
+    share_error = measured_share_error()
     credible = credibility(
         declared,
         fol.members,
@@ -197,6 +198,7 @@ def audit(store: Store, account: str, index: AddressIndex | None = None) -> Audi
         _likes_known(store, target),
         grown,
         counted,
+        (share_error or {}).get("expected_mean_abs_error"),
     )
     notes = []
     if not fol.members:
@@ -219,7 +221,7 @@ def audit(store: Store, account: str, index: AddressIndex | None = None) -> Audi
         likes_received=sum(len(m.posts) for m in lik.members),
         count_growth=counted,
         notes=notes,
-        share_error=measured_share_error(),
+        share_error=share_error,
         credibility=credible,
     )
 

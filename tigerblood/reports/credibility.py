@@ -63,6 +63,11 @@ class Credibility:
     bursts: int
     bought_bursts: int
     missing: list[str] = field(default_factory=list)
+    expected: float | None = None
+    """The judged followers' mean score: the share of inauthentic accounts their calibrated
+    scores add up to (docs/reports.md, "The expected share")."""
+    expected_error: float | None = None
+    """Its mean error on labelled sources the model never saw, from the model's card."""
 
     @property
     def replying_share(self) -> float | None:
@@ -136,10 +141,11 @@ def credibility(
     likes_known: bool,
     growth: Growth,
     counts: CountGrowth,
+    expected_error: float | None = None,
 ) -> Credibility:
     """What the audit's paragraph says, from the audit's own groups. ``posting_ids`` are the
     followers whose own posts are in the data; ``likes_known`` whether any like of the
-    platform is."""
+    platform is; ``expected_error`` the measured error of the expected share."""
     ids = {m.account_id for m in followers}
     replied = {m.account_id for m in repliers} & ids
     liked = {m.account_id for m in likers} & ids if likes_known else set()
@@ -147,6 +153,7 @@ def credibility(
     together = (replied & posting) | liked
     interacting = [m for m in followers if m.account_id in together]
     judged = [m for m in followers if m.judged]
+    scores = [m.score for m in judged if m.score is not None]
     rise = fastest_week(followers) or fastest_reading(counts, followers)
     missing = []
     if declared is None:
@@ -174,6 +181,8 @@ def credibility(
         bursts=len(growth.bursts),
         bought_bursts=sum(b.kind == "bought" for b in growth.bursts),
         missing=missing,
+        expected=sum(scores) / len(scores) if scores else None,
+        expected_error=expected_error if scores else None,
     )
 
 
@@ -189,6 +198,11 @@ SIZE_NOTHING = N_(
     "measured."
 )
 FLAGGED = N_("%(share)s of the followers that could be judged are flagged.")
+EXPECTED = N_(
+    "Their scores add up to about %(share)s inauthentic, a figure that was off by %(error)s "
+    "points on average on audiences the model never saw."
+)
+EXPECTED_UNMEASURED = N_("Their scores add up to about %(share)s inauthentic.")
 REPLYING = N_(
     "Of the %(posting)s followers whose own posts are in the data, %(share)s ever replied to "
     "it or mentioned it."
@@ -252,6 +266,13 @@ def plain_words(c: Credibility, lang: Lang) -> list[str]:
     out = [_size(c, lang)]
     if c.judged:
         out.append(lang.gettext(FLAGGED) % {"share": lang.pct(c.flagged / c.judged, 1)})
+    if c.expected is not None:
+        share = lang.pct(c.expected, 1)
+        if c.expected_error is None:
+            out.append(lang.gettext(EXPECTED_UNMEASURED) % {"share": share})
+        else:
+            error = lang.num(100 * c.expected_error)
+            out.append(lang.gettext(EXPECTED) % {"share": share, "error": error})
     if c.observed:
         if c.posting:
             share = lang.pct(c.replying_share, 1)
