@@ -169,7 +169,7 @@ def test_the_audit_sets_the_follower_count_beside_what_the_audience_does(carol) 
         "80 followers on the profile; 60 of them are in the data.",
         "33.3% of the followers that could be judged are flagged.",
         f"Their scores add up to about {expected} inauthentic, a figure that was off by {error} "
-        "points on average on audiences the model never saw.",
+        "points on average on labelled data sets the model never saw.",
         "Of the 40 followers whose own posts are in the data, 2.5% ever replied to it or "
         "mentioned it.",
     ]

@@ -200,7 +200,7 @@ SIZE_NOTHING = N_(
 FLAGGED = N_("%(share)s of the followers that could be judged are flagged.")
 EXPECTED = N_(
     "Their scores add up to about %(share)s inauthentic, a figure that was off by %(error)s "
-    "points on average on audiences the model never saw."
+    "points on average on labelled data sets the model never saw."
 )
 EXPECTED_UNMEASURED = N_("Their scores add up to about %(share)s inauthentic.")
 REPLYING = N_(
