@@ -34,9 +34,16 @@ def verdict(flagged: bool, patterns: tuple[str, ...] = (), score: float | None =
 
 
 def decide(
-    policy: AlarmPolicy, v: dict[str, Any], at: float, volume: int = 10, seen: int = 10
+    policy: AlarmPolicy,
+    v: dict[str, Any],
+    at: float,
+    posts: int = 10,
+    seen: int = 10,
+    follows: int = 0,
 ) -> str | None:
-    return policy.decide(KEY, v, volume=volume, seen=seen, first_seen_s=0.0, now_s=at)
+    return policy.decide(
+        KEY, v, posts=posts, follows=follows, seen=seen, first_seen_s=0.0, now_s=at
+    )
 
 
 def test_when_a_flag_holds_for_the_confirmation_time_then_it_is_reported_once() -> None:
@@ -75,23 +82,58 @@ def test_when_a_flag_rests_on_following_alone_then_it_waits_for_follow_backs(
 
 
 @pytest.mark.parametrize(
-    ("score", "volume", "seen", "cleared"),
+    ("score", "posts", "follows", "seen", "cleared"),
     [
-        (0.30, 12, 22, True),  # below by more, as much in the window, and as much new activity
-        (0.40, 12, 22, False),  # wobbling just under the threshold: no flapping
-        (0.30, 12, 15, False),  # little new: what the window holds is mostly what flagged it
-        (0.30, 3, 22, False),  # active, but the window holds less: slowed down, not exonerated
+        (0.30, 12, 0, 22, True),  # below by more, as much in the window, as much new activity
+        (0.40, 12, 0, 22, False),  # wobbling just under the threshold: no flapping
+        (0.30, 12, 0, 15, False),  # little new: what the window holds is mostly what flagged it
+        (0.30, 3, 0, 22, False),  # active, but the window holds less: slowed down, not exonerated
+        (0.30, 3, 9, 22, False),  # a few follows do not make up for the replies that left
     ],
 )
 def test_a_reported_flag_is_cleared_only_on_counter_evidence(
-    score: float, volume: int, seen: int, cleared: bool
+    score: float, posts: int, follows: int, seen: int, cleared: bool
 ) -> None:
     policy = AlarmPolicy(confirm_s=0.0, clear_margin=0.15)
     flagged = verdict(True, ("link_reply_spam",))
-    assert decide(policy, flagged, 0.0, volume=10, seen=12) == "flagged"
-    change = decide(policy, verdict(False, score=score), 100.0, volume=volume, seen=seen)
+    assert decide(policy, flagged, 0.0, posts=10, seen=12) == "flagged"
+    change = decide(
+        policy, verdict(False, score=score), 100.0, posts=posts, seen=seen, follows=follows
+    )
     assert change == ("cleared" if cleared else None)
     assert policy.reported(KEY)[0] is not cleared
+
+
+@pytest.mark.parametrize(
+    ("patterns", "posts", "follows", "cleared"),
+    [
+        (("follow_farming",), 0, 400, True),  # following as much again, now followed back
+        (("follow_farming",), 40, 20, False),  # posting is not the medium it was flagged in
+        ((), 10, 400, True),  # the model alone: both media hold as much again
+        ((), 10, 20, False),
+    ],
+)
+def test_counter_evidence_is_counted_in_the_medium_of_the_flag(
+    patterns: tuple[str, ...], posts: int, follows: int, cleared: bool
+) -> None:
+    policy = AlarmPolicy(confirm_s=0.0, follow_settle_s=0.0, clear_margin=0.15)
+    assert decide(policy, verdict(True, patterns), 0.0, posts=5, follows=300, seen=305) == (
+        "flagged"
+    )
+    change = decide(
+        policy, verdict(False, score=0.2), 100.0, posts=posts, follows=follows, seen=900
+    )
+    assert change == ("cleared" if cleared else None)
+
+
+def test_a_checkpoint_from_before_the_media_were_counted_apart_never_clears_sooner() -> None:
+    policy = AlarmPolicy(confirm_s=0.0, clear_margin=0.15)
+    # Flagged by the model alone with 10 posts and follows in the window, counted together.
+    policy.load([["bluesky", "did:plc:x", True, [], None, 10, None, 12]])
+    assert decide(policy, verdict(False, score=0.2), 100.0, posts=12, seen=40) is None
+    assert decide(policy, verdict(False, score=0.2), 200.0, posts=12, follows=10, seen=40) == (
+        "cleared"
+    )
 
 
 def test_alarms_survive_a_checkpoint_round_trip() -> None:

@@ -13,9 +13,12 @@ four times in ten gets muted (issue 15). So a verdict that flips to flagged is n
 - once reported, a flag is **cleared** only on counter-evidence: the score below the threshold by
   ``clear_margin``, on a window holding at least as much of the account as when it was flagged,
   and after the account did at least that much since the flag (posts, follows given and
-  received). Evidence that merely slid out of the window is not exoneration (a spammer who
-  paused, or slowed to a few replies a day, is still one), and a score wobbling around the
-  threshold does not flap.
+  received). "As much of the account" is counted in the medium of what flagged it: its posts
+  for a pattern read from posts (a link-reply spammer's window padded with a few follows holds
+  less of its replying, not more), its follows given for ``follow_farming`` and
+  ``follow_harvesting``, both for the model alone. Evidence that merely slid out of the window
+  is not exoneration (a spammer who paused, or slowed to a few replies a day, is still one),
+  and a score wobbling around the threshold does not flap.
 
 The learned model's own gate (enough posts, declared counts) is in
 :mod:`tigerblood.learn.combine`; this adds what only a feed has: time.
@@ -23,7 +26,8 @@ The learned model's own gate (enough posts, declared counts) is in
 Example::
 
     policy = AlarmPolicy()
-    change = policy.decide(key, verdict, volume=12, seen=40, first_seen_s=t0, now_s=t0 + 7200)
+    change = policy.decide(key, verdict, posts=8, follows=4, seen=40, first_seen_s=t0,
+                           now_s=t0 + 7200)
     # "flagged", "cleared", "patterns_changed", or None (nothing to report yet)
 """
 
@@ -50,6 +54,23 @@ class Alarm:
     """Posts and follows in the window when the flag was reported."""
     seen_at_flag: int = 0
     """Events ever seen of the account when the flag was reported."""
+    posts_at_flag: int = 0
+    """Posts in the window when the flag was reported."""
+    follows_at_flag: int = 0
+    """Follows given in the window when the flag was reported."""
+
+    def held_again(self, posts: int, follows: int) -> bool:
+        """Whether the window holds at least as much of the account, in the medium of the
+        reported patterns, as when it was flagged (module docstring)."""
+        by_posts = not self.patterns or any(p not in FOLLOW_PATTERNS for p in self.patterns)
+        by_follows = not self.patterns or any(p in FOLLOW_PATTERNS for p in self.patterns)
+        need_posts = self.posts_at_flag if by_posts else 0
+        need_follows = self.follows_at_flag if by_follows else 0
+        return (
+            posts >= need_posts
+            and follows >= need_follows
+            and posts * by_posts + follows * by_follows >= max(1, need_posts + need_follows)
+        )
 
 
 @dataclass
@@ -95,13 +116,15 @@ class AlarmPolicy:
         key: Key,
         verdict: dict[str, Any],
         *,
-        volume: int,
+        posts: int,
+        follows: int,
         seen: int,
         first_seen_s: float,
         now_s: float,
     ) -> str | None:
-        """The change to report for ``verdict`` now, or None. ``volume``: the account's posts
-        and follows in the window; ``seen``: its events ever seen (never decreases)."""
+        """The change to report for ``verdict`` now, or None. ``posts`` and ``follows``: the
+        account's posts and follows given in the window; ``seen``: its events ever seen (never
+        decreases)."""
         alarm = self.alarms.setdefault(key, Alarm())
         patterns = tuple(verdict["patterns"])
         if alarm.flagged:
@@ -111,12 +134,11 @@ class AlarmPolicy:
                 alarm.patterns = patterns
                 return "patterns_changed"
             threshold = float(verdict.get("threshold", 0.5))
-            enough = max(1, alarm.volume_at_flag)
             since = seen - alarm.seen_at_flag
             if (
                 verdict["score"] < threshold - self.clear_margin
-                and since >= enough
-                and volume >= enough
+                and since >= max(1, alarm.volume_at_flag)
+                and alarm.held_again(posts, follows)
             ):
                 alarm.flagged, alarm.patterns = False, ()
                 alarm.candidate_since = None
@@ -137,7 +159,8 @@ class AlarmPolicy:
         self.due.pop(key, None)
         alarm.flagged, alarm.patterns = True, patterns
         alarm.candidate_since = None
-        alarm.volume_at_flag, alarm.seen_at_flag = volume, seen
+        alarm.volume_at_flag, alarm.seen_at_flag = posts + follows, seen
+        alarm.posts_at_flag, alarm.follows_at_flag = posts, follows
         return "flagged"
 
     def to_json(self) -> list[list[Any]]:
@@ -152,6 +175,8 @@ class AlarmPolicy:
                 a.volume_at_flag,
                 self.due.get(key),
                 a.seen_at_flag,
+                a.posts_at_flag,
+                a.follows_at_flag,
             ]
             for key, a in self.alarms.items()
         ]
@@ -161,6 +186,9 @@ class AlarmPolicy:
         for platform, account_id, flagged, patterns, since, volume, due, *rest in rows:
             key = (platform, account_id)
             seen = rest[0] if rest else 0
-            self.alarms[key] = Alarm(flagged, tuple(patterns), since, volume, seen)
+            # A checkpoint written before the per-medium counts: the whole volume in each medium
+            # (the stricter reading: never clears sooner than that checkpoint's rule did).
+            posts, follows = rest[1:3] if len(rest) >= 3 else (volume, volume)
+            self.alarms[key] = Alarm(flagged, tuple(patterns), since, volume, seen, posts, follows)
             if due is not None:
                 self.due[key] = due

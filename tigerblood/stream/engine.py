@@ -378,7 +378,8 @@ class StreamEngine:
             change = self.alarms.decide(
                 key,
                 template,
-                volume=state.posts + state.following.total,
+                posts=state.posts,
+                follows=state.following.total,
                 seen=state.seen_events,
                 first_seen_s=state.first_seen_s,
                 now_s=self.now_s,
