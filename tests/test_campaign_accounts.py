@@ -228,7 +228,7 @@ def test_young_accounts_writing_the_same_reply_push_nothing_and_are_no_campaign(
     events, views, _ = same_friendly_reply(with_counts)
     result, row = scan_one_campaign(tmp_path, events, views)
     assert row["accounts"] == 6 and row["verdict"] == "nothing_pushed"
-    assert "6 of 6 accounts are new" in row["reason"]
+    assert "6 accounts (" in row["reason"] and "6 new, audience-less" in row["reason"]
     assert "0 of 6 posts push anything" in row["reason"]
     assert not campaign_findings(result)
     assert not any(v["flagged"] for v in result.verdicts)

@@ -282,6 +282,34 @@ def test_campaign_features_count_items_and_the_crew_met_again() -> None:
     assert rows["a2"]["largest_campaign_accounts"] == 6
 
 
+@pytest.mark.parametrize(
+    ("link", "hashtags", "counted"),
+    [
+        (None, [], False),  # the same stock phrases, day after day: nothing pushed
+        ("https://push.example.org/item", [], True),  # a link each time: pushed
+        (None, ["boycottacme"], True),  # a hashtag: pushed
+    ],
+)
+def test_a_crew_meeting_again_counts_only_when_its_posts_push_something(
+    link: str | None, hashtags: list[str], counted: bool
+) -> None:
+    first = "honestly this is the best thing i have read all week, thank you"
+    second = "so true, i have been saying the same thing for years now friends"
+    posts = burst(link and f"{link}/1", first, ACCOUNTS, 5, hashtags=hashtags)
+    posts += burst(link and f"{link}/2", second, ACCOUNTS, 5, hashtags=hashtags)
+    for i, p in enumerate(posts):
+        p["post_id"] = f"{p['post_id']}-{i}"
+        if i >= len(ACCOUNTS):
+            p["created_at"] = p["created_at"].replace(day=9)
+    store = store_with(posts)
+    assert find_campaigns(store) == 2
+    verdicts = {v for (v,) in store.sql("SELECT verdict FROM campaigns")}
+    assert ("nothing_pushed" in verdicts) is not counted
+    rows = {r["account_id"]: r for r in feature_table(store).to_pylist()}
+    assert (rows["a1"]["campaign_items"] == 2) is counted
+    assert (rows["a1"]["campaign_repeat_partners"] == 5) is counted
+
+
 def scanned_store(path: Path) -> Path:
     from tigerblood.store import Store
 

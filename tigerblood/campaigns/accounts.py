@@ -53,14 +53,15 @@ class MemberJudge:
     when more than half are established, and mixed otherwise (then only a crew that acts together
     again makes it coordination, as before).
 
-    A throwaway campaign must also push something: at least ``PUSHING`` (half) of its posts carry
-    a link, an off-platform contact, a hashtag, or a mention of someone other than the account
-    replied to. Manufactured engagement promotes an item or reaches for strangers; five young
-    accounts that happen to write the same 30-character reply on one day ("yes the notebook
-    saved me more than once") push nothing, and on a live feed, where every account's history
-    is the few posts the window saw, "little history" holds for nearly everyone. Such a burst
-    gets ``nothing_pushed`` and counts for neither path (a crew that acts together again is
-    still one).
+    Whoever its members, a campaign must also push something: at least ``PUSHING`` (half) of its
+    posts carry a link, an off-platform contact, a hashtag, or a mention of someone other than
+    the account replied to. Manufactured engagement promotes an item or reaches for strangers;
+    five young accounts that happen to write the same 30-character reply on one day ("yes the
+    notebook saved me more than once") push nothing, nor do the many people who answer with a
+    stock phrase day after day, meeting each other again by chance. On a live feed, where every
+    account's history is the few posts the window saw, "little history" holds for nearly
+    everyone, so the members alone cannot tell. Such a burst gets ``nothing_pushed`` and counts
+    for neither path, as an established one does.
     """
 
     NEW_DAYS = 30.0
@@ -129,11 +130,13 @@ class MemberJudge:
         """The campaign's verdict from how many of its members are which, and the share of its
         posts that push something.
 
-        >>> MemberJudge.verdict(8, 8, 0), MemberJudge.verdict(5, 3, 0, pushing_share=0.0)
+        >>> MemberJudge.verdict(8, 8, 0), MemberJudge.verdict(5, 0, 0, pushing_share=0.0)
         ('throwaway_accounts', 'nothing_pushed')
         """
+        if pushing_share < cls.PUSHING:
+            return NOTHING_PUSHED
         if throwaway > cls.MOSTLY * accounts:
-            return THROWAWAY if pushing_share >= cls.PUSHING else NOTHING_PUSHED
+            return THROWAWAY
         if established > cls.MOSTLY * accounts:
             return ESTABLISHED
         return MIXED
@@ -172,10 +175,10 @@ def reason(row: dict[str, Any]) -> str:
         )
     if row["verdict"] == NOTHING_PUSHED:
         return (
-            f"{row['throwaway']} of {n} accounts are new, audience-less or have little history "
-            f"({facts}), but {row['pushing_posts']} of {row['member_posts']} posts push anything "
-            "(a link, a contact, a hashtag, a mention of someone else): a phrase many write, not "
-            "a push"
+            f"{n} accounts ({facts}; {row['throwaway']} new, audience-less or with little "
+            f"history) wrote the same words, but {row['pushing_posts']} of {row['member_posts']} "
+            "posts push anything (a link, a contact, a hashtag, a mention of someone else): a "
+            "phrase many write, not a push"
         )
     if row["verdict"] == ESTABLISHED:
         return (

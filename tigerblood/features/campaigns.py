@@ -110,7 +110,11 @@ def compute(tables: ModelTables, base: ir.Table) -> ir.Table:
     """Add campaign columns to ``base`` (which already carries ``observed_posts``)."""
     members = _with_columns(tables, "campaign_members", MEMBERS, MEMBER_JUDGED)
     campaigns = _with_columns(tables, "campaigns", CAMPAIGNS, JUDGED)
-    counted = campaigns.filter(campaigns.verdict.fill_null("") != "established_accounts")
+    # Syndication by established accounts and words that push nothing count for neither path
+    # (tigerblood.campaigns.accounts.MemberJudge).
+    counted = campaigns.filter(
+        ~campaigns.verdict.fill_null("").isin(["established_accounts", "nothing_pushed"])
+    )
     sized = members.join(counted, "campaign_id").select(
         members.platform,
         members.account_id,
