@@ -67,7 +67,8 @@ def test_quality_score_is_the_unflagged_share_of_followers_and_repliers(carol) -
 
 
 def test_the_expected_share_is_the_mean_score_and_is_quoted_with_its_measured_error(carol) -> None:
-    scores = [m.score for m in carol.followers.members if m.judged]
+    scores = [m.score for m in carol.followers.members if m.judged and m.scored_by == "model"]
+    assert scores and carol.followers.expected_of == len(scores)
     assert carol.followers.expected_share == pytest.approx(sum(scores) / len(scores))
     assert 0 < carol.followers.expected_share < 1
     html = audit_html(carol)
@@ -76,6 +77,28 @@ def test_the_expected_share_is_the_mean_score_and_is_quoted_with_its_measured_er
     assert carol.share_error is not None
     mean = carol.share_error["expected_mean_abs_error"]
     assert f"measured error {round(100 * mean)} points on average" in html
+
+
+@pytest.mark.parametrize(
+    ("scored", "expected"),
+    [
+        ([("model", 0.9), ("model", 0.1), ("rules", 0.0), ("rules", 0.0)], 0.5),
+        ([("rules", 0.0), ("rules", 0.7)], None),  # the rules' scores are no probabilities
+    ],
+)
+def test_the_expected_share_averages_only_the_models_calibrated_scores(
+    scored: list[tuple[str, float]], expected: float | None
+) -> None:
+    from tigerblood.reports.audience import Member
+    from tigerblood.reports.audit import Group
+
+    members = [
+        Member("bluesky", str(n), None, True, score >= 0.5, score, [], None, scored_by=by)
+        for n, (by, score) in enumerate(scored)
+    ]
+    group = Group.of(members)
+    assert group.expected_share == (None if expected is None else pytest.approx(expected))
+    assert group.expected_of == sum(by == "model" for by, _ in scored)
 
 
 def test_followers_and_repliers_are_counted_per_pattern(carol) -> None:

@@ -162,7 +162,7 @@ def test_the_audit_sets_the_follower_count_beside_what_the_audience_does(carol) 
     # 80 declared, 60 observed (20 bought-looking fans flagged); readers 1000-1039 post, 1001
     # replied; 15 followers liked (5 readers, 10 fans); the burst week brought the 20 fans.
     words = carol.plain_words()
-    judged = [m.score for m in carol.followers.members if m.judged]
+    judged = [m.score for m in carol.followers.members if m.calibrated]
     expected = f"{100 * sum(judged) / len(judged):.1f}%"
     error = round(100 * carol.share_error["expected_mean_abs_error"])
     assert words[:4] == [

@@ -57,7 +57,7 @@ def test_scan_writes_one_verdict_per_account_in_the_documented_shape(scanned) ->
     unnamed = sum(1 for v in verdicts if v["flagged"] and not v["patterns"])
     if unnamed:
         assert re.search(rf"no behaviour named[^\n]*\D{unnamed}\b", summary)
-    expected = sum(v["score"] for v in verdicts) / len(verdicts)
+    expected = sum(v["score"] for v in verdicts if v["scored_by"] == "model") / len(verdicts)
     assert re.search(rf"expected share \(mean score\)[^\n]*\s{expected:.1%}", summary)
 
 

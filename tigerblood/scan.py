@@ -55,13 +55,18 @@ class Tally:
     """Accounts not flagged that declare what they are, by kind (``bot``, ``service``)."""
     rules_reasons: Counter[str] = field(default_factory=Counter)
     score_sum: float = 0.0
-    """The scores added up: their mean is the expected share of inauthentic accounts
-    (docs/evaluation.md, "Expected share")."""
+    """The model's calibrated scores added up: their mean is the expected share of inauthentic
+    accounts (docs/evaluation.md, "Expected share"). Accounts the rules judged carry no
+    probability and are not added."""
+    calibrated: int = 0
+    """Accounts whose score is the model's calibrated probability."""
 
     def add(self, verdict: dict[str, Any]) -> None:
         """Count one verdict."""
         self.accounts += 1
-        self.score_sum += float(verdict["score"])
+        if verdict.get("scored_by") == "model":
+            self.calibrated += 1
+            self.score_sum += float(verdict["score"])
         if verdict["flagged"]:
             self.flagged += 1
             self.flagged_by_pattern.update(verdict["patterns"])
@@ -96,9 +101,12 @@ def summary_rows(tally: Tally, report: IngestReport, out: Path | None) -> list[t
     rows += [(f"  {p}", f"{n:,}") for p, n in sorted(tally.flagged_by_pattern.items())]
     if tally.unnamed:
         rows.append(("  no behaviour named (model only)", f"{tally.unnamed:,}"))
-    if tally.accounts:
-        share = tally.score_sum / tally.accounts
-        rows.append(("expected share (mean score)", f"{share:.1%}"))
+    if tally.calibrated:
+        share = tally.score_sum / tally.calibrated
+        label = "expected share (mean score)"
+        if tally.calibrated < tally.accounts:
+            label += f" of the {tally.calibrated:,} the model judged"
+        rows.append((label, f"{share:.1%}"))
     rows += [
         (label, f"{tally.declared[k]:,}") for k, label in DECLARED_ROWS.items() if tally.declared[k]
     ]

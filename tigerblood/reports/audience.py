@@ -33,12 +33,21 @@ class Member:
     why: str | None
     followed_at: str | None = None
     posts: list[dict[str, Any]] = field(default_factory=list)
+    scored_by: str | None = None
+    """``model`` when the score is the model's calibrated probability; ``rules`` when the rules
+    judged (no posts and no profile counts: the score is the rules', not a probability)."""
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the score is a calibrated probability (what an expected share may average)."""
+        return self.judged and self.score is not None and self.scored_by == "model"
 
 
 _VERDICT_COLS = """
     v.account_id IS NOT NULL AS judged, coalesce(v.flagged, false) AS flagged, v.score,
     coalesce(CAST(json_extract(v.verdict, '$.patterns') AS VARCHAR[]), []) AS patterns,
-    json_extract_string(v.verdict, '$.findings[0].summary') AS why
+    json_extract_string(v.verdict, '$.findings[0].summary') AS why,
+    json_extract_string(v.verdict, '$.scored_by') AS scored_by
 """
 
 FOLLOWERS_SQL = f"""
@@ -122,6 +131,7 @@ def _member(row: dict[str, Any]) -> Member:
         score=row["score"],
         patterns=list(row["patterns"] or []),
         why=row["why"],
+        scored_by=row.get("scored_by"),
     )
 
 

@@ -43,9 +43,13 @@ class Group:
     interval: tuple[float, float]
     patterns: dict[str, int]
     expected_share: float | None = None
-    """The mean score of the judged members: scores are calibrated probabilities, so this is the
-    share of inauthentic accounts they add up to, with no threshold in it. Measured on sources
-    the model never saw it erred less than the flagged share (``AuditReport.share_error``)."""
+    """The mean score of the members the model judged: their scores are calibrated
+    probabilities, so this is the share of inauthentic accounts they add up to, with no
+    threshold in it. Measured on sources the model never saw it erred less than the flagged
+    share (``AuditReport.share_error``). Members the rules judged (no posts, no counts) carry no
+    probability and are left out; None when the model judged none."""
+    expected_of: int = 0
+    """How many members the expected share is the mean of."""
 
     @classmethod
     def of(cls, members: list[Member]) -> Group:
@@ -53,7 +57,7 @@ class Group:
         judged = [m for m in members if m.judged]
         flagged = sum(m.flagged for m in judged)
         patterns = Counter(p for m in judged if m.flagged for p in (m.patterns or ["unspecified"]))
-        scores = [m.score for m in judged if m.score is not None]
+        scores = [float(m.score) for m in judged if m.calibrated and m.score is not None]
         return cls(
             members=members,
             judged=len(judged),
@@ -62,6 +66,7 @@ class Group:
             interval=wilson(flagged, len(judged)),
             patterns=dict(sorted(patterns.items(), key=lambda kv: (-kv[1], kv[0]))),
             expected_share=sum(scores) / len(scores) if scores else None,
+            expected_of=len(scores),
         )
 
 

@@ -64,8 +64,8 @@ class Credibility:
     bought_bursts: int
     missing: list[str] = field(default_factory=list)
     expected: float | None = None
-    """The judged followers' mean score: the share of inauthentic accounts their calibrated
-    scores add up to (docs/reports.md, "The expected share")."""
+    """The mean score of the followers the model judged: the share of inauthentic accounts their
+    calibrated scores add up to (docs/reports.md, "The expected share")."""
     expected_error: float | None = None
     """Its mean error on labelled sources the model never saw, from the model's card."""
 
@@ -153,7 +153,7 @@ def credibility(
     together = (replied & posting) | liked
     interacting = [m for m in followers if m.account_id in together]
     judged = [m for m in followers if m.judged]
-    scores = [m.score for m in judged if m.score is not None]
+    scores = [float(m.score) for m in judged if m.calibrated and m.score is not None]
     rise = fastest_week(followers) or fastest_reading(counts, followers)
     missing = []
     if declared is None:
