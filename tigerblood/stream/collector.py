@@ -8,7 +8,8 @@ last ones again. On ``bench/stream.py`` the collector took a fifth of the feed's
 state that holds no reference cycles: everything is freed by reference counting when it leaves
 the window or is evicted.
 
-So a micro-batch runs with the collector off (:func:`micro_batch`); at its end one young
+So a micro-batch runs with the collector off (:func:`micro_batch`, through the ingest's own
+:func:`~tigerblood.ingest.bluesky.files.gc_paused`); at its end one young
 collection walks what the batch made (cycles made in it are found there), and everything
 still alive is frozen (:func:`gc.freeze`: kept out of every later collection). Cyclic garbage
 among frozen objects would not be found, so every :data:`FULL_EVERY` micro-batches everything
@@ -31,6 +32,8 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tigerblood.ingest.bluesky.files import gc_paused
+
 FULL_EVERY = 500
 """Micro-batches between two full collections (a minute of a busy firehose at 2,000 messages a
 batch, 15 minutes of a quiet feed flushed every 2 s)."""
@@ -44,9 +47,9 @@ def micro_batch() -> Iterator[None]:
     frozen, or, every :data:`FULL_EVERY` batches, everything collected (module docstring)."""
     global _batches
     enabled = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with gc_paused():
+            yield
     finally:
         if enabled:
             _batches += 1
@@ -56,4 +59,3 @@ def micro_batch() -> Iterator[None]:
             else:
                 gc.collect(1)  # what this batch made (and what the last young ones kept)
             gc.freeze()
-            gc.enable()
