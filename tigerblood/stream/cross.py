@@ -6,7 +6,9 @@ within a day. Rewriting the thread builder and the MinHash clustering for the st
 two definitions that drift, so the window keeps its posts, follows and profiles as model rows,
 and every ``every_s`` of feed time (when posts arrived since) loads them into an in-memory store
 and runs exactly what ``scan`` runs on a store: ``build_conversations``, ``find_campaigns`` and
-the feature expressions. The columns of the
+the feature expressions, with the campaigns of past runs the window no longer holds put back
+(:mod:`tigerblood.stream.campaign_memory`: a crew pushing again a week later meets its partners
+again, as in ``scan`` over the week). The columns of the
 cross-account families then join each account's own windowed features, and the accounts whose
 cross-account values changed are judged again. Parity with ``scan`` on the same events is then a
 matter of construction, and a test checks it.
@@ -39,6 +41,7 @@ import pyarrow.ipc
 from tigerblood import model
 from tigerblood.features import campaigns, conversations, listening
 from tigerblood.ingest.base import Batch
+from tigerblood.stream.campaign_memory import CampaignMemory
 
 Key = tuple[str, str]
 
@@ -70,6 +73,9 @@ class CrossWindow:
     cost a pass over a day of batches each time)."""
     changed: set[Key] = field(default_factory=set)
     """Accounts whose cross-account values changed at the last run."""
+    memory: CampaignMemory = field(default_factory=CampaignMemory)
+    """Campaigns of past runs, so a crew coming back after the window is seen to
+    (:mod:`tigerblood.stream.campaign_memory`)."""
 
     def add(
         self,
@@ -141,6 +147,7 @@ class CrossWindow:
                 store.load("accounts", model.to_table("accounts", list(self.profiles.values())))
             build_conversations(store)
             find_campaigns(store)
+            self.memory.recall(store, self.memory.remember(store, now_s), now_s)
             features = compute_features(store)
         finally:
             store.close()
@@ -187,6 +194,7 @@ def save(window: CrossWindow, stem: Path) -> dict[str, Any]:
         "runs": window.runs,
         "profiles": [[k[0], k[1], _plain(v)] for k, v in window.profiles.items()],
         "values": [[k[0], k[1], v] for k, v in window.values.items()],
+        "campaigns": window.memory.to_json(),
     }
 
 
@@ -212,6 +220,7 @@ def restore(window: CrossWindow, stem: Path, meta: dict[str, Any]) -> None:
     window.runs = int(meta.get("runs", 0))
     window.profiles = {(p, a): _timed(v) for p, a, v in meta.get("profiles", [])}
     window.values = {(p, a): v for p, a, v in meta.get("values", [])}
+    window.memory.load(meta.get("campaigns", []))
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
