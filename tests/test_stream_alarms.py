@@ -148,8 +148,8 @@ SIZES = Sizes(
     genuine=24,
     link_reply_spam=3,
     follow_farming=3,
-    pitch_conversation=1,
-    campaign=3,
+    pitch_conversation=2,
+    campaign=5,
     newcomers=6,
     chatty=6,
     days=4,
@@ -185,6 +185,11 @@ def test_on_a_stream_with_newcomers_and_bursty_repliers_no_genuine_account_is_ev
         row = result["manipulative"][pattern]
         assert row["flagged_at_end"] == row["accounts"] == row["named_for_it"], (pattern, row)
         assert row["hours_to_flag_max"] <= hours, (pattern, row)
+    # Pitchers and crews show their habit over days (a few threads a day, a push every day or
+    # two): the conversation and campaign steps look back a week, and remember bursts beyond.
+    for pattern in ("pitch_conversation", "coordinated_campaign"):
+        row = result["manipulative"][pattern]
+        assert row["flagged_at_end"] == row["accounts"] == row["named_for_it"], (pattern, row)
 
 
 def test_a_newcomer_follows_a_starter_pack_within_minutes_before_posting(scenario) -> None:

@@ -121,6 +121,9 @@ def watch_command(
         ),
     ] = "bluesky",
     window: Annotated[str, typer.Option(help="Sliding window judged: 90m, 24h, 7d...")] = "24h",
+    lookback: Annotated[
+        str, typer.Option(help="How far conversations and campaigns look back (at least --window).")
+    ] = "7d",
     out: Annotated[Path | None, typer.Option(help="Append verdict changes here (JSONL).")] = None,
     checkpoint_path: Annotated[
         Path | None, typer.Option("--checkpoint", help="Resume from / save state to this file.")
@@ -180,6 +183,7 @@ def watch_command(
 
     settings = StreamSettings(
         window_s=parse_duration(window),
+        cross_window_s=parse_duration(lookback),
         max_accounts=max_accounts,
         threshold=threshold,
         use_model=model,

@@ -73,6 +73,11 @@ class StreamSettings:
     batch run over the window's posts (seconds on a small window, mostly fixed cost), so this
     is hours, not minutes: a pitch or a campaign is reported within this delay."""
     cross_max_posts: int = 200_000
+    cross_window_s: float = 7 * 24 * 3600.0
+    """Feed time the conversation and campaign steps look back over (at least ``window_s``):
+    a pitcher holds a conversation or two a day and a crew pushes every few days, so a day
+    of threads and bursts shows neither habit (``scan`` over the week sees both). Bounded by
+    ``cross_max_posts`` as well, oldest first out."""
 
 
 @dataclass(slots=True)
@@ -153,7 +158,7 @@ class StreamEngine:
         window.every_s = self.settings.cross_every_s or math.inf
         window.max_posts = self.settings.cross_max_posts
         window.add(kept, self.now_s, profiles)
-        window.expire(self.now_s - self.settings.window_s)
+        window.expire(self.now_s - max(self.settings.window_s, self.settings.cross_window_s))
         if window.due(self.now_s):
             self.refresh_cross()
             for key in window.changed:
