@@ -13,6 +13,7 @@ from tigerblood.detectors.automation import AutomationDetector
 from tigerblood.detectors.base import Detector
 from tigerblood.detectors.follow_farming import FollowFarmingDetector
 from tigerblood.detectors.follow_harvesting import FollowHarvestingDetector
+from tigerblood.detectors.link_mention_spam import LinkMentionSpamDetector
 from tigerblood.detectors.link_reply_spam import LinkReplySpamDetector
 from tigerblood.detectors.promotional_broadcast import PromotionalBroadcastDetector
 from tigerblood.detectors.registry import build_detectors, detector_classes, load_config
@@ -382,8 +383,77 @@ def test_thresholds_are_overridable_in_constructor_and_yaml(tmp_path: Path) -> N
         FollowFarmingDetector(not_a_threshold=1)
 
 
+MENTION_SPAMMER = {
+    "observed_posts": 200,
+    "reply_share": 0.0,
+    "replies_with_link_share": None,
+    "replies_with_link_count": 0,
+    "mention_share": 0.95,
+    "link_share": 0.95,
+    "pitched_to_accounts": 180,
+    "pitched_account_share": 0.97,
+    "talked_with_accounts": 0,
+    "top_url": "bit.ly/deal",
+    "top_url_share": 0.7,
+    "top_url_repeat_count": 140,
+    "followers_count": 12,
+}
+
+LINK_MENTION_CASES = [
+    ("genuine conversationalist", {}, False),
+    ("hands one link to 180 strangers it mentions, never replies", MENTION_SPAMMER, True),
+    (
+        "the same through replies (link_reply_spam's own case, read here too)",
+        {**MENTION_SPAMMER, "reply_share": 0.9, "mention_share": 0.95},
+        True,
+    ),
+    (
+        "mentions friends with a link now and then",
+        {**MENTION_SPAMMER, "pitched_account_share": 0.3, "pitched_to_accounts": 40},
+        False,
+    ),
+    (
+        "hands links to everyone it mentions, but all different (a link sharer)",
+        {**MENTION_SPAMMER, "top_url_share": 0.02, "top_url_repeat_count": 4},
+        False,
+    ),
+    (
+        "talks with most of the people it hands its link (pitch_conversation's reading)",
+        {**MENTION_SPAMMER, "talked_with_accounts": 120},
+        False,
+    ),
+    ("five people addressed: no habit shown", {**MENTION_SPAMMER, "pitched_to_accounts": 5}, False),
+    (
+        "a real audience still hands one link to everyone it addresses",
+        {**MENTION_SPAMMER, "followers_count": 5000},
+        True,
+    ),
+    (
+        "whom it addressed unknown (no posts read): not judged",
+        {**MENTION_SPAMMER, "pitched_to_accounts": None, "pitched_account_share": None},
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "changes", "expected"), LINK_MENTION_CASES, ids=[c[0] for c in LINK_MENTION_CASES]
+)
+def test_link_mention_spam_cases(case: str, changes: dict, expected: bool) -> None:
+    assert fires(LinkMentionSpamDetector(), **changes) is expected
+
+
+def test_a_mention_spammer_is_named_for_the_link_reply_pattern_with_whom_it_addressed() -> None:
+    [finding] = LinkMentionSpamDetector().detect(rows(**MENTION_SPAMMER))
+    assert finding.pattern == "link_reply_spam"
+    assert finding.summary.startswith("180 different accounts it addressed were handed a link")
+    assert "140 posts (70%) carry the same link bit.ly/deal" in finding.summary
+    assert finding.evidence["pitched_to_accounts"] == 180
+
+
 CASE_TABLES = {
     "link_reply_spam": LINK_REPLY_CASES,
+    "link_mention_spam": LINK_MENTION_CASES,
     "follow_farming": FOLLOW_FARM_CASES,
     "automation": AUTOMATION_CASES,
     "follow_harvesting": FOLLOW_HARVEST_CASES,
@@ -398,3 +468,35 @@ def test_every_registered_detector_has_cases_and_documentation(name: str) -> Non
         module = Path(__file__).resolve().parent
         assert any(name in p.read_text() for p in module.glob("test_*.py") if p.name != __file__)
     assert f"## `{name}`" in docs
+
+
+def test_a_spammer_naming_strangers_mid_text_is_found_in_a_text_only_export(
+    tmp_path: Path,
+) -> None:
+    """The tabular layout as an older Twitter export gives it: text and times, no reply ids.
+    Mentions inside the text are no replies, so only link_mention_spam can read the pattern."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from tigerblood.scan import scan
+    from tigerblood.store import Store
+
+    rng = random.Random(5)
+    openers = ["Hey", "Look", "Wow", "Psst", "Hi there", "You need this"]
+    (tmp_path / "accounts.csv").write_text(
+        "platform,account_id,handle,followers_count,following_count,posts_count\n"
+        "twitter,900,dealz4u,8,40,60\n"
+    )
+    lines = ["platform,post_id,account_id,created_at,text"]
+    at = datetime(2010, 6, 1, tzinfo=UTC)
+    for i in range(30):
+        at += timedelta(minutes=rng.randint(20, 900))
+        text = f"{rng.choice(openers)} {rng.randint(2, 90)}% off @shopper{i} http://bit.ly/dz4u"
+        lines.append(f"twitter,p{i},900,{at.isoformat()},{text}")
+    (tmp_path / "posts.csv").write_text("\n".join(lines) + "\n")
+    [verdict] = scan([tmp_path], Store()).verdicts
+    findings = {f["detector"]: f for f in verdict["findings"]}
+    assert "link_reply_spam" not in findings  # no replies in the data
+    assert findings["link_mention_spam"]["pattern"] == "link_reply_spam"
+    assert findings["link_mention_spam"]["evidence"]["pitched_to_accounts"] == 30
+    assert "link_reply_spam" in verdict["patterns"]

@@ -18,6 +18,7 @@ from tigerblood.detectors.norms import Norms
 
 BUILTIN = {
     "link_reply_spam": "tigerblood.detectors.link_reply_spam:LinkReplySpamDetector",
+    "link_mention_spam": "tigerblood.detectors.link_mention_spam:LinkMentionSpamDetector",
     "follow_farming": "tigerblood.detectors.follow_farming:FollowFarmingDetector",
     "follow_harvesting": "tigerblood.detectors.follow_harvesting:FollowHarvestingDetector",
     "promotional_broadcast": (
