@@ -424,6 +424,18 @@ LINK_MENTION_CASES = [
     ),
     ("five people addressed: no habit shown", {**MENTION_SPAMMER, "pitched_to_accounts": 5}, False),
     (
+        "one post tagging ten friends with a link: no habit shown",
+        {
+            **MENTION_SPAMMER,
+            "observed_posts": 1,
+            "pitched_to_accounts": 10,
+            "pitched_account_share": 1.0,
+            "top_url_share": 1.0,
+            "top_url_repeat_count": 1,
+        },
+        False,
+    ),
+    (
         "a real audience still hands one link to everyone it addresses",
         {**MENTION_SPAMMER, "followers_count": 5000},
         True,

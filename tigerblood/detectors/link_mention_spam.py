@@ -36,8 +36,11 @@ class LinkMentionSpamDetector(RuleDetector):
     - ``max_talked_share`` 0.2: of the accounts it handed a link, at most one in five ever
       answered and were answered again (``talked_with_accounts``); above that it converses,
       which is ``pitch_conversation``'s reading, not this one.
-    - ``max_followers`` 50 and ``min_top_url_repeat`` 5 raise confidence, as in
-      ``link_reply_spam``; ``min_score`` 0.7: the three required signals weigh 4.5 of 6.
+    - ``min_top_url_repeat`` 3: that link in three posts at least, a habit, as
+      ``link_reply_spam``'s three replies: one post tagging ten friends with a link reaches ten
+      accounts at once and is no habit (a gate, no weight).
+    - ``max_followers`` 50 raises confidence, as in ``link_reply_spam``; ``min_score`` 0.7: the
+      three weighted required signals weigh 4.5 of 5.5.
 
     On Cresci-2015 (1,950 genuine accounts, all their posts, 2026-12-07) it fires on
     3 genuine accounts: measured in docs/detectors.md with the command that gives it.
@@ -51,7 +54,7 @@ class LinkMentionSpamDetector(RuleDetector):
         "min_pitched_accounts": 10,
         "min_pitched_share": 0.8,
         "min_top_url_share": 0.2,
-        "min_top_url_repeat": 5,
+        "min_top_url_repeat": 3,
         "max_followers": 50,
         "max_talked_share": 0.2,
     }
@@ -81,13 +84,8 @@ class LinkMentionSpamDetector(RuleDetector):
             "{top_url_repeat_count} posts ({top_url_share:.0%}) carry the same {item} {top_url}",
             required=True,
         ),
-        Signal(
-            "top_url_repeat_count",
-            ">=",
-            "min_top_url_repeat",
-            0.5,
-            "",
-        ),
+        # A habit: one post tagging ten friends with a link reaches ten accounts at once.
+        Signal("top_url_repeat_count", ">=", "min_top_url_repeat", 0.0, "", required=True),
         Signal("followers_count", "<=", "max_followers", 1.0, "only {followers_count} followers"),
     )
     EVIDENCE = (
