@@ -8,12 +8,13 @@ reported (an account newly flagged, its patterns changed, or cleared), because a
 watching a live feed needs the news, not every account again after every post; and a change is
 reported only on sufficient, stable evidence (:mod:`tigerblood.stream.alarms`).
 
-An account is judged only when something the detectors read can have changed: it posted, or it
-follows enough accounts in the window for a follow rule to read it, or its profile declares
-counts, or it is flagged or awaiting confirmation. An account seen only following a handful of
-accounts, or only being followed, has nothing any detector can flag (every rule needs posts or
-:data:`MIN_FOLLOWING_JUDGED` follows; the model needs posts or declared counts), and on the
-firehose that is most accounts of most micro-batches.
+An account is judged only when a detector could flag it: it has posted enough in the window for
+a post rule to read it (:data:`MIN_POSTS_JUDGED`), or follows enough accounts for a follow rule
+(:data:`MIN_FOLLOWING_JUDGED`), or its profile declares counts, or the last cross-account run
+put it in a campaign or in threads with enough partners, or it is flagged or awaiting
+confirmation. An account seen posting once or twice, only following a handful of accounts, or
+only being followed, has nothing any detector can flag (the model needs ten posts or declared
+counts), and on the firehose that is most accounts of most micro-batches.
 
 Example::
 
@@ -50,6 +51,17 @@ Key = tuple[str, str]
 
 EVIDENCE_POSTS = 5
 """Latest posts in the window quoted with a flagged account's findings."""
+
+MIN_POSTS_JUDGED = 3
+"""Posts in the window below which an account without declared counts, follows or a
+cross-account reading is not judged: the fewest posts a per-account rule reads is three
+(``link_reply_spam``'s ``min_replies_with_link``, ``link_mention_spam``'s
+``min_top_url_repeat``); ``automation`` and ``promotional_broadcast`` need 20, the model 10
+without declared counts. A test checks that no skipped account would have been flagged."""
+
+MIN_PARTNERS_JUDGED = 5
+"""Thread partners (``distinct_partners``, from the last cross-account run) from which an
+account with fewer posts is judged anyway: ``pitch_conversation``'s ``min_partners``."""
 
 MIN_FOLLOWING_JUDGED = 100
 """Follows in the window below which an account without posts or declared counts is not judged:
@@ -196,28 +208,23 @@ class StreamEngine:
     def _judgeable_of(self, keys: Iterable[Key]) -> list[Key]:
         """The ``keys`` held that :meth:`_judgeable` accepts, in order (inlined: this runs
         for every account a micro-batch touches)."""
-        states, watching = self.states, self.alarms.watching
+        states, watching, cross = self.states, self.alarms.watching, self.cross.values
         out = []
         for key in keys:
             state = states.get(key)
             if state is not None and (
-                state.posts
+                state.posts >= MIN_POSTS_JUDGED
                 or state.following.total >= MIN_FOLLOWING_JUDGED
                 or state.profile.get("followers_count") is not None
                 or watching(key)
+                or (state.posts and _cross_flaggable(cross.get(key)))
             ):
                 out.append(key)
         return out
 
     def _judgeable(self, key: Key) -> bool:
         """Whether any detector can read ``key`` now (see the module docstring)."""
-        state = self.states[key]
-        return bool(
-            state.posts
-            or state.following.total >= MIN_FOLLOWING_JUDGED
-            or state.profile.get("followers_count") is not None
-            or self.alarms.watching(key)
-        )
+        return bool(self._judgeable_of([key]))
 
     def _posts(self, table: pa.Table, touched: dict[Key, None]) -> pa.Table:
         """Count the micro-batch's new posts in; the posts with their entities filled."""
@@ -409,6 +416,18 @@ class StreamEngine:
         ]
         for finding in verdict["findings"]:
             finding.setdefault("evidence", {}).setdefault("posts", posts)
+
+
+def _cross_flaggable(values: dict[str, Any] | None) -> bool:
+    """Whether the last cross-account run read something a detector could flag on few posts:
+    a campaign (a throwaway template needs one post), or threads with enough partners."""
+    if not values:
+        return False
+    return bool(
+        values.get("campaign_count")
+        or values.get("throwaway_campaign_accounts")
+        or (values.get("distinct_partners") or 0) >= MIN_PARTNERS_JUDGED
+    )
 
 
 @cache
