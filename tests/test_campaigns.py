@@ -282,6 +282,35 @@ def test_campaign_features_count_items_and_the_crew_met_again() -> None:
     assert rows["a2"]["largest_campaign_accounts"] == 6
 
 
+CREW = [f"v{i}" for i in range(6)]
+
+
+@pytest.mark.parametrize(
+    ("first_crowd", "second_crowd", "met_again"),
+    [
+        # Two viral links, each shared by 40 accounts, 6 of them sharing both: 6/40 overlap.
+        ([f"a{i}" for i in range(34)] + CREW, [f"b{i}" for i in range(34)] + CREW, 0),
+        # A crew of six pushes two links: the same group again.
+        (CREW, CREW, 5),
+        # The crew pushes one link alone, then rides a viral one among 34 strangers: all of
+        # the smaller burst came back in the larger.
+        (CREW, [f"b{i}" for i in range(34)] + CREW, 5),
+    ],
+)
+def test_only_bursts_that_are_the_same_group_again_make_a_crew(
+    first_crowd: list[str], second_crowd: list[str], met_again: int
+) -> None:
+    posts = burst("https://news.example.org/one", "x", first_crowd, 2)
+    later = burst("https://news.example.org/two", "y", second_crowd, 2)
+    for p in later:
+        p["post_id"], p["created_at"] = f"{p['post_id']}-b", p["created_at"].replace(day=9)
+    store = store_with(posts + later)
+    assert find_campaigns(store) == 2
+    rows = {r["account_id"]: r for r in feature_table(store).to_pylist()}
+    assert rows["v0"]["campaign_items"] == 2
+    assert rows["v0"]["campaign_repeat_partners"] == met_again
+
+
 @pytest.mark.parametrize(
     ("link", "hashtags", "counted"),
     [

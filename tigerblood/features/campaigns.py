@@ -24,8 +24,8 @@ FEATURES = {
     "campaign_post_share": "share of observed posts that belong to a coordinated burst",
     "campaign_items": "different links or texts among those bursts (one app's share template "
     "bursting every day is one item)",
-    "campaign_repeat_partners": "other accounts that were in its bursts for at least two different "
-    "items: a crew acting together again",
+    "campaign_repeat_partners": "other accounts that were with it in two bursts for different "
+    "items that share at least half of the smaller one's accounts: a crew acting together again",
     "throwaway_campaign_accounts": "accounts in the largest burst it joined whose members are "
     "mostly new, audience-less or without history (0 if none, or if it is established itself)",
     "throwaway_campaign_id": "id of that burst",
@@ -60,29 +60,56 @@ def _with_columns(
     return table.mutate(**{k: ibis.null(v) for k, v in added.items() if k not in have})
 
 
-def repeat_partners(members: ir.Table) -> ir.Table:
-    """Per account: how many other accounts were in its bursts for two different items or more.
+MIN_CREW_OVERLAP = 0.5
+"""Share of the smaller of two bursts (different items) whose accounts are also in the other, for
+the two to be one crew acting again: a crew reuses its accounts, so its bursts overlap almost
+whole; two viral moments share a sliver of their crowds (two links each shared by a thousand
+people in a week may have fifty sharers in common, 5%), and those fifty are no crew."""
 
-    Strangers meet in one viral moment; a crew meets again, on the next item it pushes. In a large
-    population two random bursts share almost no accounts, so this stays near 0 for people caught
-    up by chance. Items, not bursts: players of one game whose share template bursts every day
-    meet again on the same item, which is no crew.
+
+def repeat_partners(members: ir.Table) -> ir.Table:
+    """Per account: how many other accounts were with it again, in two bursts for different
+    items that share at least :data:`MIN_CREW_OVERLAP` of the smaller one's accounts.
+
+    Strangers meet in one viral moment; a crew meets again, on the next item it pushes. Items,
+    not bursts: players of one game whose share template bursts every day meet again on the same
+    item, which is no crew. And the bursts must be the same group: on a feed where thousands
+    share each viral link, the few who shared two of them met each other again by numbers alone
+    (they would all read as a crew of dozens), while a crew's second push is its first one's
+    accounts again.
     """
     left = members.select("platform", "account_id", "campaign_id", "item")
+    sizes = left.group_by("campaign_id").aggregate(size=left.account_id.nunique())
     right = left.view()
-    pairs = left.join(
+    both = left.join(
         right,
         [
             left.platform == right.platform,
-            left.campaign_id == right.campaign_id,
-            left.account_id != right.account_id,
+            left.account_id == right.account_id,
+            left.item < right.item,
         ],
-    ).select(left.platform, left.account_id, partner=right.account_id, item=left.item)
-    shared = pairs.group_by(["platform", "account_id", "partner"]).aggregate(
-        together=pairs.item.nunique()
+    ).select(left.platform, left.account_id, first=left.campaign_id, second=right.campaign_id)
+    shared = both.group_by(["first", "second"]).aggregate(shared=both.account_id.nunique())
+    first_size, second_size = sizes.view(), sizes.view()
+    sized = shared.join(first_size, shared.first == first_size.campaign_id).join(
+        second_size, shared.second == second_size.campaign_id
     )
-    again = shared.filter(shared.together >= 2)
-    return again.group_by(list(KEYS)).aggregate(campaign_repeat_partners=again.partner.count())
+    smaller = ibis.least(sized.size, sized.size_right)
+    crews = sized.filter(sized.shared >= MIN_CREW_OVERLAP * smaller).select("first", "second")
+    again = both.join(crews, ["first", "second"]).select(
+        "platform", "account_id", "first", "second"
+    )
+    other = again.view()
+    met = again.join(
+        other,
+        [
+            again.platform == other.platform,
+            again.first == other.first,
+            again.second == other.second,
+            again.account_id != other.account_id,
+        ],
+    ).select(again.platform, again.account_id, partner=other.account_id)
+    return met.group_by(list(KEYS)).aggregate(campaign_repeat_partners=met.partner.nunique())
 
 
 def throwaway_template(members: ir.Table, campaigns: ir.Table) -> ir.Table:
