@@ -511,4 +511,6 @@ def test_a_spammer_naming_strangers_mid_text_is_found_in_a_text_only_export(
     assert "link_reply_spam" not in findings  # no replies in the data
     assert findings["link_mention_spam"]["pattern"] == "link_reply_spam"
     assert findings["link_mention_spam"]["evidence"]["pitched_to_accounts"] == 30
+    quoted = findings["link_mention_spam"]["evidence"]["posts"]  # the posts behind it
+    assert quoted and all("bit.ly/dz4u" in p["text"] and "@shopper" in p["text"] for p in quoted)
     assert "link_reply_spam" in verdict["patterns"]

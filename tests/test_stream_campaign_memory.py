@@ -60,6 +60,13 @@ def test_a_crew_pushing_again_after_the_window_moved_on_meets_its_partners_again
     assert crew["campaign_items"] == 2
     assert crew["campaign_repeat_partners"] == len(CREW) - 1
     assert crew["campaign_post_share"] == 1.0  # only the posts the window holds
+    # What a moderator opens: both pushes, the one the window forgot included.
+    quoted = window.memory.of(("bluesky", "crew0"), 5)
+    assert sorted(c["key"] for c in quoted) == [
+        "moonr.example.org/bonus",
+        "moonr.example.org/claim",
+    ]
+    assert all(c["accounts"] == len(CREW) and c["post_ids"] for c in quoted)
 
 
 def test_strangers_in_two_unrelated_bursts_are_no_crew() -> None:
@@ -106,3 +113,11 @@ def test_the_memory_survives_a_checkpoint(tmp_path: Path, restart: bool) -> None
         restore(window, tmp_path / "checkpoint", meta)
     feed(window, push(CREW, 4.0, "https://moonr.example.org/bonus", "b"), 4.04)
     assert values(window, "crew3")["campaign_repeat_partners"] == len(CREW) - 1
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from tigerblood.stream import campaign_memory
+
+    assert doctest.testmod(campaign_memory).failed == 0

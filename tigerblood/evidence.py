@@ -90,6 +90,7 @@ KINDS = {
     "pitch_conversation": ("conversations", pitch_conversation_posts),
     "coordinated_campaign": ("campaigns", campaign_evidence),
     "link_reply_spam": ("posts", link_posts),
+    "link_mention_spam": ("posts", link_posts),
     "follow_farming": ("latest_posts", latest_posts),
     "follow_harvesting": ("latest_posts", latest_posts),
     "promotional_broadcast": ("posts", link_posts),

@@ -43,6 +43,9 @@ SAME_BURST_S = 24 * 3600.0
 POSTS_KEPT = 3
 """Post ids kept per member: enough to know the burst again, few enough to keep it small."""
 
+SHOWN_MEMBERS = 10
+"""Member ids quoted per campaign in a finding's evidence."""
+
 
 @dataclass
 class Remembered:
@@ -152,6 +155,33 @@ class CampaignMemory:
             store.con.unregister("_recalled_campaigns")
             store.con.unregister("_recalled_members")
         return len(past)
+
+    def of(self, key: tuple[str, str], limit: int) -> list[dict[str, Any]]:
+        """The remembered campaigns ``key`` (platform, account) took part in, largest first: what
+        a moderator opens to check a crew flag (the item, when, with whom, its own posts).
+
+        >>> CampaignMemory().of(("bluesky", "did:plc:x"), 5)
+        []
+        """
+        platform, account = key
+        mine = [
+            c for c in self.campaigns.values() if c.platform == platform and account in c.members
+        ]
+        mine.sort(key=lambda c: (-len(c.members), c.campaign_id))
+        return [
+            {
+                "campaign_id": c.campaign_id,
+                "kind": c.kind,
+                "key": c.key,
+                "accounts": len(c.members),
+                "first_at": _time(c.first_s).isoformat(),
+                "last_at": _time(c.last_s).isoformat(),
+                "verdict": c.verdict,
+                "members": sorted(c.members)[:SHOWN_MEMBERS],
+                "post_ids": list(c.members[account]["post_ids"]),
+            }
+            for c in mine[:limit]
+        ]
 
     def _match(
         self,

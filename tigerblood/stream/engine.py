@@ -52,6 +52,10 @@ Key = tuple[str, str]
 EVIDENCE_POSTS = 5
 """Latest posts in the window quoted with a flagged account's findings."""
 
+EVIDENCE_CAMPAIGNS = 5
+"""Campaigns quoted with a flagged crew member's finding, largest first (``scan`` quotes as many):
+the ledger's, so bursts the window no longer holds are named too."""
+
 MIN_POSTS_JUDGED = 3
 """Posts in the window below which an account without declared counts, follows or a
 cross-account reading is not judged: the fewest posts a per-account rule reads is three
@@ -415,7 +419,11 @@ class StreamEngine:
             for p in latest
         ]
         for finding in verdict["findings"]:
-            finding.setdefault("evidence", {}).setdefault("posts", posts)
+            evidence = finding.setdefault("evidence", {})
+            evidence.setdefault("posts", posts)
+            if finding.get("detector") == "coordinated_campaign":
+                key = (verdict["platform"], verdict["account_id"])
+                evidence.setdefault("campaigns", self.cross.memory.of(key, EVIDENCE_CAMPAIGNS))
 
 
 def _cross_flaggable(values: dict[str, Any] | None) -> bool:
