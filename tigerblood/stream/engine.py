@@ -9,12 +9,13 @@ watching a live feed needs the news, not every account again after every post; a
 reported only on sufficient, stable evidence (:mod:`tigerblood.stream.alarms`).
 
 An account is judged only when a detector could flag it: it has posted enough in the window for
-a post rule to read it (:data:`MIN_POSTS_JUDGED`), or follows enough accounts for a follow rule
-(:data:`MIN_FOLLOWING_JUDGED`), or its profile declares counts, or the last cross-account run
-put it in a campaign or in threads with enough partners, or it is flagged or awaiting
-confirmation. An account seen posting once or twice, only following a handful of accounts, or
-only being followed, has nothing any detector can flag (the model needs ten posts or declared
-counts), and on the firehose that is most accounts of most micro-batches.
+a post rule to read it, or follows enough accounts for a follow rule, or its profile declares
+counts, or the last cross-account run put it in a campaign or in threads with enough partners,
+or it is flagged or awaiting confirmation ("enough" is read off the detectors in use, config
+included: :mod:`tigerblood.stream.gates`). An account seen posting once or twice, only
+following a handful of accounts, or only being followed, has nothing any detector can flag (the
+model needs ten posts or declared counts), and on the firehose that is most accounts of most
+micro-batches.
 
 Example::
 
@@ -45,6 +46,7 @@ from tigerblood.stream.account import AccountState
 from tigerblood.stream.alarms import AlarmPolicy
 from tigerblood.stream.cross import CrossWindow, profile_rows
 from tigerblood.stream.facts import PostFacts, post_facts
+from tigerblood.stream.gates import Gates
 from tigerblood.stream.memo import VerdictMemo, own
 
 Key = tuple[str, str]
@@ -55,22 +57,6 @@ EVIDENCE_POSTS = 5
 EVIDENCE_CAMPAIGNS = 5
 """Campaigns quoted with a flagged crew member's finding, largest first (``scan`` quotes as many):
 the ledger's, so bursts the window no longer holds are named too."""
-
-MIN_POSTS_JUDGED = 3
-"""Posts in the window below which an account without declared counts, follows or a
-cross-account reading is not judged: the fewest posts a per-account rule reads is three
-(``link_reply_spam``'s ``min_replies_with_link``, ``link_mention_spam``'s
-``min_top_url_repeat``); ``automation`` and ``promotional_broadcast`` need 20, the model 10
-without declared counts. A test checks that no skipped account would have been flagged."""
-
-MIN_PARTNERS_JUDGED = 5
-"""Thread partners (``distinct_partners``, from the last cross-account run) from which an
-account with fewer posts is judged anyway: ``pitch_conversation``'s ``min_partners``."""
-
-MIN_FOLLOWING_JUDGED = 100
-"""Follows in the window below which an account without posts or declared counts is not judged:
-the laxest follow rule (``follow_farming``, ``min_following`` 150, never laxer by platform norms)
-cannot read it. A test checks that no skipped account would have been flagged."""
 
 
 @dataclass
@@ -119,6 +105,7 @@ class StreamEngine:
     alarms: AlarmPolicy = field(default_factory=AlarmPolicy)
     cross: CrossWindow = field(default_factory=CrossWindow)
     _rules: list[Any] | None = field(default=None, init=False, repr=False)
+    _gates: Gates | None = field(default=None, init=False, repr=False)
     _verdicts: VerdictMemo | None = field(default=None, init=False, repr=False)
     stats: Counter[str] = field(default_factory=Counter)
     now_s: float = -math.inf
@@ -213,15 +200,18 @@ class StreamEngine:
         """The ``keys`` held that :meth:`_judgeable` accepts, in order (inlined: this runs
         for every account a micro-batch touches)."""
         states, watching, cross = self.states, self.alarms.watching, self.cross.values
+        if self._gates is None:
+            self._gates = Gates.of(self._detectors())
+        gates = self._gates
         out = []
         for key in keys:
             state = states.get(key)
             if state is not None and (
-                state.posts >= MIN_POSTS_JUDGED
-                or state.following.total >= MIN_FOLLOWING_JUDGED
+                state.posts >= gates.posts
+                or state.following.total >= gates.following
                 or state.profile.get("followers_count") is not None
                 or watching(key)
-                or (state.posts and _cross_flaggable(cross.get(key)))
+                or (state.posts and _cross_flaggable(cross.get(key), gates.partners))
             ):
                 out.append(key)
         return out
@@ -426,7 +416,7 @@ class StreamEngine:
                 evidence.setdefault("campaigns", self.cross.memory.of(key, EVIDENCE_CAMPAIGNS))
 
 
-def _cross_flaggable(values: dict[str, Any] | None) -> bool:
+def _cross_flaggable(values: dict[str, Any] | None, partners: int) -> bool:
     """Whether the last cross-account run read something a detector could flag on few posts:
     a campaign (a throwaway template needs one post), or threads with enough partners."""
     if not values:
@@ -434,7 +424,7 @@ def _cross_flaggable(values: dict[str, Any] | None) -> bool:
     return bool(
         values.get("campaign_count")
         or values.get("throwaway_campaign_accounts")
-        or (values.get("distinct_partners") or 0) >= MIN_PARTNERS_JUDGED
+        or (values.get("distinct_partners") or 0) >= partners
     )
 
 
