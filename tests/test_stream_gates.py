@@ -4,6 +4,7 @@ the built-ins' defaults, a config that lowers a threshold, a third-party detecto
 from __future__ import annotations
 
 import doctest
+from typing import ClassVar
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_a_config_that_lowers_a_threshold_lowers_the_gate(config: dict, expected
 def test_an_unknown_detector_is_judged_from_the_first_post() -> None:
     class Plugin:
         name = "someone_elses_rule"
-        thresholds: dict[str, float] = {}
+        thresholds: ClassVar[dict[str, float]] = {}
 
     assert Gates.of([*build_detectors(), Plugin()]) == Gates(1, 1, 1)
 
