@@ -73,6 +73,10 @@ class CrossWindow:
     cost a pass over a day of batches each time)."""
     changed: set[Key] = field(default_factory=set)
     """Accounts whose cross-account values changed at the last run."""
+    pitch: pa.Table | None = None
+    """Pitch scores of the window's posts from past runs (``post_pitch`` rows): a score is a
+    function of the text, so a run scores only the thread endings it has not seen, instead of
+    every ending of a week's look-back every time."""
     memory: CampaignMemory = field(default_factory=CampaignMemory)
     """Campaigns of past runs, so a crew coming back after the window is seen to
     (:mod:`tigerblood.stream.campaign_memory`)."""
@@ -130,7 +134,7 @@ class CrossWindow:
         """Run the batch cross-account steps over the window; the keys whose values changed
         (also kept in :attr:`changed`). Profiles of accounts no longer held (``alive``) go."""
         from tigerblood.campaigns import find_campaigns
-        from tigerblood.conversations import build_conversations
+        from tigerblood.conversations import PITCH_DDL, build_conversations
         from tigerblood.features.compute import compute_features
         from tigerblood.store import Store
 
@@ -145,7 +149,17 @@ class CrossWindow:
                     store.load(name, rows)
             if self.profiles:
                 store.load("accounts", model.to_table("accounts", list(self.profiles.values())))
+            if self.pitch is not None and self.pitch.num_rows:
+                store.sql(PITCH_DDL)
+                store.con.register("_cw_pitch", self.pitch)
+                try:
+                    store.sql("INSERT INTO post_pitch SELECT * FROM _cw_pitch")
+                finally:
+                    store.con.unregister("_cw_pitch")
             build_conversations(store)
+            self.pitch = store.arrow(
+                "SELECT * FROM post_pitch SEMI JOIN posts USING (platform, post_id)"
+            )
             find_campaigns(store)
             self.memory.recall(store, self.memory.remember(store, now_s), now_s)
             features = compute_features(store)
