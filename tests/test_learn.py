@@ -196,6 +196,28 @@ def test_labelled_layout_loads_as_post_windows_and_profiles_of_every_account(
     assert len(pairs) == data.accounts == len({g for _, g in pairs})
 
 
+def test_a_view_read_through_shadow_tables_equals_the_windowed_expression(layout: Path) -> None:
+    """Learning reads each view through one compiled query over shadowing tables; the rows are
+    those of the feature expression built over the windowed tables themselves."""
+    from tigerblood.features.compute import compute_features, feature_expr, tables_of
+    from tigerblood.ingest.pipeline import ingest
+    from tigerblood.learn.windows import seen_through, windowed
+    from tigerblood.store import Store
+
+    store = Store()
+    ingest([layout], store)
+    expected = feature_expr(windowed(tables_of(store), 3, counts=False)).to_pyarrow()
+    whole = compute_features(store)
+    with seen_through(store, 3, counts=False):
+        shadowed = compute_features(store, keep=False)
+    assert shadowed.equals(expected.cast(shadowed.schema))
+    assert not shadowed.equals(whole)
+    # The block leaves the stored tables as they were, and the stored feature table too.
+    assert compute_features(store, keep=False).equals(whole)
+    assert store.arrow("SELECT * FROM features").equals(whole)
+    store.close()
+
+
 def test_every_view_is_also_seen_without_the_profile_counts_as_a_jetstream_feed_gives_them(
     loaded: tuple[TrainingData, pa.Table],
 ) -> None:

@@ -101,8 +101,9 @@ def _layout(store: Store) -> tuple[tuple[str, str, str], ...]:
     return tuple((str(t), str(c), str(d)) for t, c, d in rows)
 
 
-def compute_features(store: Store) -> pa.Table:
-    """Run the feature expression on the store and keep the result as table ``features``.
+def compute_features(store: Store, *, keep: bool = True) -> pa.Table:
+    """Run the feature expression on the store and keep the result as table ``features``
+    (unless ``keep`` is false: ``learn`` reads each posts window's table once).
 
     Building and compiling the expression costs seconds (four with every family, more than
     running it on a small store), and ``learn`` computes features once per posts window, the
@@ -127,7 +128,8 @@ def compute_features(store: Store) -> pa.Table:
     finally:
         for name in memory:
             store.con.unregister(name)
-    store.con.register("_features", result)
-    store.sql("CREATE OR REPLACE TABLE features AS SELECT * FROM _features")
-    store.con.unregister("_features")
+    if keep:
+        store.con.register("_features", result)
+        store.sql("CREATE OR REPLACE TABLE features AS SELECT * FROM _features")
+        store.con.unregister("_features")
     return result

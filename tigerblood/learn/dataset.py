@@ -36,9 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tigerblood.features.compute import DESCRIPTIONS, feature_expr, tables_of
+from tigerblood.features.compute import DESCRIPTIONS, compute_features
 from tigerblood.ingest.pipeline import ingest
-from tigerblood.learn.windows import ALL_POSTS, COUNT_VIEWS, PROFILE_ONLY, WINDOWS, windowed
+from tigerblood.learn.windows import ALL_POSTS, COUNT_VIEWS, PROFILE_ONLY, WINDOWS, seen_through
 from tigerblood.store import Store
 
 KEYS = ("platform", "account_id")
@@ -358,10 +358,10 @@ def window_features(
 
     A window that holds every post of an account repeats its "all posts" row and is dropped.
     """
-    tables = tables_of(store)
     views = []
     for window, counts in _views(store.count("posts") > 0, windows, count_views):
-        view = feature_expr(windowed(tables, window, counts)).to_pandas()
+        with seen_through(store, window, counts):
+            view = compute_features(store, keep=False).to_pandas()
         view["posts_window"] = window
         view["profile_counts"] = counts
         views.append(view)

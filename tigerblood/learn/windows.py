@@ -22,16 +22,21 @@ Cresci-2015 with the model trained on windows with counts (in sample): with the 
 Example::
 
     posts = latest_posts(tables.posts, 10)     # an Ibis table: each account's 10 latest posts
+    with seen_through(store, 10, counts=False):
+        features = compute_features(store, keep=False)   # the same view, one compiled query
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import ibis
 import ibis.expr.types as ir
 
 from tigerblood.features.base import KEYS, ModelTables
+from tigerblood.store import Store
 
 PROFILE_ONLY = 0
 """The window of no posts: the account as an audit sees a follower, and as the profile-only
@@ -87,3 +92,39 @@ def windowed(tables: ModelTables, window: float, counts: bool = True) -> ModelTa
             posts_count=ibis.null("int64"),
         )
     return ModelTables(accounts, latest_posts(tables.posts, window), tables.follows)
+
+
+@contextmanager
+def seen_through(store: Store, window: float, counts: bool = True) -> Iterator[None]:
+    """Inside the block, the store's ``posts`` and ``accounts`` read as :func:`windowed` gives
+    them: temporary tables of the same names shadow the stored ones.
+
+    Why tables rather than a new expression: the feature expression takes seconds to build and
+    compile (four with every family), and learning computes it for each of thirteen views of a
+    source; over shadowing tables, one compiled query (cached per store layout by
+    :func:`tigerblood.features.compute.compute_features`) serves every view.
+    """
+    catalog = store.con.execute("SELECT current_database()").fetchall()[0][0]
+    backend = ibis.duckdb.from_connection(store.con)
+    stored = ModelTables(
+        accounts=backend.table("accounts", database=(catalog, "main")),
+        posts=backend.table("posts", database=(catalog, "main")),
+        follows=backend.table("follows", database=(catalog, "main")),
+    )
+    view = windowed(stored, window, counts)
+    shadowed = {
+        name: table
+        for name, table, changed in (
+            ("posts", view.posts, not math.isinf(window)),
+            ("accounts", view.accounts, not counts),
+        )
+        if changed
+    }
+    for name, table in shadowed.items():
+        sql = ibis.to_sql(table, dialect="duckdb")
+        store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+    try:
+        yield
+    finally:
+        for name in shadowed:
+            store.con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
