@@ -43,7 +43,7 @@ $(VENV)/.spark: $(VENV)/.installed
 	touch $@
 
 test: lint $(VENV)/.spark
-	$(VENV)/bin/pytest -n 2 --durations=25
+	$(VENV)/bin/pytest -n 2 --dist worksteal --durations=25
 
 # Rebuild the shipped models from ../shared/data (default detector model trained across every
 # labelled source, its platform norms, the pitch classifier). .cache/features keeps each source's

@@ -14,6 +14,13 @@ SAMPLE = ROOT / "examples" / "cresci-2015-sample"
 SHARED = ROOT.parent / "shared" / "data"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` go first. Collected in file order, the slowest (Spark, the live
+    feed) came last, and one worker ran them alone for minutes while the other sat idle; first,
+    they overlap, and ``--dist worksteal`` evens out the short tests behind them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data; skipped on a developer machine without it, a failure in CI."""

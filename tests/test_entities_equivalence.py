@@ -128,6 +128,7 @@ def test_mentions_and_hashtags_equal_the_ttp_patterns_on_any_text(text: str) -> 
     assert leading_mention(text) == plain_leading(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), texts), max_size=20))
 def test_batches_with_repeats_and_a_warm_cache_equal_the_plain_calls(batch: list) -> None:
@@ -255,6 +256,7 @@ ascii_texts = st.lists(st.sampled_from(ASCII_PIECES), max_size=30).map("".join)
 
 # Each example pays one DuckDB round trip whatever its size: fewer, larger batches check as many
 # texts for a third of the time (600 examples of up to 20 texts took two minutes of the suite).
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(ascii_texts, min_size=1, max_size=60))
 def test_ascii_texts_read_by_duckdb_equal_the_plain_calls(batch: list[str]) -> None:

@@ -54,6 +54,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate(tmp_path_factory.mktemp("parity"), seed=11, sizes=sizes).events
 
 
+@pytest.mark.slow
 def test_spark_computes_every_feature_as_duckdb_does(spark: SparkSession, scenario: Path) -> None:
     """From a store moved to Spark (``compute_features_spark``). The demo sample's features are
     compared in tests/test_spark_scan.py, whose Spark scan computes them anyway: running the

@@ -598,6 +598,7 @@ def cresci_subsample(cresci: Path, folder: Path, bucket: int = 26, posts: int = 
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_on_cresci_2015_the_model_beats_the_simple_rule_in_the_same_folds(
     shared_data: Path, tmp_path: Path

@@ -30,6 +30,7 @@ def tigerblood(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "source", "account"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("command", ["audit", "mirror"])
 def test_report_runs_on_every_source(

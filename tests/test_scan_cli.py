@@ -137,6 +137,7 @@ def test_hostile_markup_in_handles_is_printed_as_text(tmp_path: Path) -> None:
     assert "[red]<script>alert(1)</script>" in done.stdout
 
 
+@pytest.mark.slow
 def test_scanning_the_same_source_twice_into_one_db_keeps_counts(tmp_path: Path) -> None:
     db = tmp_path / "twice.duckdb"
     first = run("scan", str(SAMPLE), "--db", str(db))

@@ -194,6 +194,7 @@ def connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=60)
 
 
+@pytest.mark.slow
 def test_spark_scan_gives_duckdb_verdicts_in_a_local_session(
     spark: SparkSession, scenario: Path, tmp_path: Path
 ) -> None:
@@ -207,6 +208,7 @@ def test_spark_scan_gives_duckdb_verdicts_in_a_local_session(
     }
 
 
+@pytest.mark.slow
 def test_scan_remote_on_spark_connect_gives_duckdb_verdicts(
     connect_server: str, tmp_path: Path
 ) -> None:

@@ -134,6 +134,7 @@ def test_after_the_window_slides_the_features_are_the_batch_features_of_the_wind
     assert_same_features(stream, batch)
 
 
+@pytest.mark.slow
 def test_the_batch_detectors_flag_the_seeded_patterns_as_they_happen(tmp_path: Path) -> None:
     made = generate(tmp_path, seed=2, sizes=SMALL)
     _, changes = replay(lines_of(made.events), StreamSettings(window_s=7 * 86400.0))
@@ -151,6 +152,7 @@ def test_the_batch_detectors_flag_the_seeded_patterns_as_they_happen(tmp_path: P
     assert len(genuine & set(flagged)) <= 0.1 * len(genuine), genuine & set(flagged)
 
 
+@pytest.mark.slow
 def test_a_restart_from_the_checkpoint_neither_loses_nor_double_counts(
     scenario: Path, tmp_path: Path
 ) -> None:
@@ -260,6 +262,7 @@ def jetstream_server(scenario: Path) -> Iterator[str]:
         server.shutdown()
 
 
+@pytest.mark.slow
 def test_watch_reads_a_live_websocket_and_writes_the_changes(
     jetstream_server: str, scenario: Path, tmp_path: Path
 ) -> None:
@@ -297,6 +300,7 @@ def test_watch_tells_a_mastodon_feed_from_a_bluesky_one(source: str, mastodon: b
     assert is_mastodon(source) == mastodon
 
 
+@pytest.mark.slow
 def test_watch_judges_a_mastodon_stream_capture_with_the_same_detectors(tmp_path: Path) -> None:
     out = tmp_path / "changes.jsonl"
     done = run_watch(str(MASTODON_CAPTURE), "--window", "7d", "--no-model", "--out", str(out))

@@ -173,6 +173,7 @@ def test_accounts_left_unjudged_are_ones_no_detector_would_flag(scenario) -> Non
     assert not [v["account_id"] for v in results if v["flagged"]]
 
 
+@pytest.mark.slow
 def test_on_a_stream_with_newcomers_and_bursty_repliers_no_genuine_account_is_ever_flagged(
     scenario,
 ) -> None:

@@ -77,6 +77,7 @@ def test_strangers_in_two_unrelated_bursts_are_no_crew() -> None:
     assert values(window, "two0")["campaign_repeat_partners"] == 0
 
 
+@pytest.mark.slow
 def test_a_burst_seen_by_several_runs_is_one_campaign() -> None:
     """One post every two hours, a run after each: the burst is found at its fifth account,
     grows at its sixth, then loses its first post as the window slides (its id changes)."""

@@ -578,6 +578,7 @@ def test_a_metrics_address_that_is_not_one_is_refused(text: str) -> None:
 # -- the command, as a user runs it ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_watch_sends_to_every_sink_serves_metrics_and_stops_cleanly_on_sigterm(
     tmp_path: Path, receiver: Receiver
 ) -> None:
