@@ -84,7 +84,7 @@ def scan_spark(
     report, platforms = ingest_to_parquet(sources, layout, format_name=format_name, on_rows=on_rows)
     register_model(session, layout)
     steps = run_steps(session, layout, platforms)
-    features, schema = feature_frame(session)
+    features, schema = feature_frame(session, layout)
     features = stage(features, session, layout.output("features"))
     judged = judge_frame(
         features,

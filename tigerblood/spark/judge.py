@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis.expr.operations as ops
+import ibis.expr.types as ir
 import orjson
 import pyarrow as pa
 
@@ -26,6 +27,8 @@ from tigerblood.features.compute import feature_expr
 from tigerblood.features.spark import spark_tables
 from tigerblood.scan import run_detectors
 from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
+from tigerblood.spark.shared_parts import compute_shared_parts
+from tigerblood.spark.tables import Layout
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -53,19 +56,29 @@ JUDGED_DDL = (
 )
 
 
-def feature_frame(session: SparkSession) -> tuple[DataFrame, pa.Schema]:
-    """The feature expression as a Spark DataFrame over the registered views, and the Arrow
-    schema DuckDB's feature table has (Spark may widen or narrow a type on the way)."""
+def feature_frame(session: SparkSession, layout: Layout) -> tuple[DataFrame, pa.Schema]:
+    """The feature expression as a Spark DataFrame over the registered views, its shared parts
+    computed first under ``layout`` (:mod:`tigerblood.spark.shared_parts`), and the Arrow schema
+    DuckDB's feature table has (Spark may widen or narrow a type on the way)."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     tables = spark_tables(session)
+    backend = tables.posts.get_backend()
     expr = feature_expr(tables)
     # A step table missing from the views would be an in-memory stand-in (features.stored).
     for op in expr.op().find(ops.InMemoryTable):
         schema = op.schema.to_pyarrow()
         session.createDataFrame([], from_arrow_schema(schema)).createOrReplaceTempView(op.name)
-    sql = tables.posts.get_backend().compile(expr)
-    return session.sql(sql), expr.schema().to_pyarrow()
+
+    def write(name: str, part: ir.Table) -> ops.Relation:
+        where = layout.part(name)
+        session.sql(backend.compile(part)).write.mode("overwrite").parquet(where)
+        session.read.parquet(where).createOrReplaceTempView(name)
+        return ops.DatabaseTable(name=name, schema=part.schema(), source=backend)
+
+    schema = expr.schema().to_pyarrow()
+    expr = compute_shared_parts(expr, write, prefix="_feature_part")
+    return session.sql(backend.compile(expr)), schema
 
 
 def model_threshold(threshold: float | None, use_model: bool, model_path: Path | None) -> float:

@@ -66,6 +66,10 @@ class Layout:
         """A table stored by a cross-account step (one file per platform)."""
         return f"{self.root}/steps/{table}"
 
+    def part(self, name: str) -> str:
+        """A part of the feature query computed once (:mod:`tigerblood.spark.shared_parts`)."""
+        return f"{self.root}/feature_parts/{name}"
+
     def output(self, name: str) -> str:
         """A table of the run's results: ``features``, ``judged``, ``verdicts``, ``quarantine``."""
         return f"{self.root}/{name}"
