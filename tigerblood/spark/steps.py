@@ -27,7 +27,7 @@ import pyarrow.dataset as ds
 from tigerblood import conversations
 from tigerblood.campaigns import clusters, find_campaigns
 from tigerblood.conversations import build_conversations
-from tigerblood.scan import bound_memory
+from tigerblood.scan import bound_memory, with_room
 from tigerblood.spark.tables import Layout, clear, hive, write_table
 from tigerblood.store import Store
 
@@ -72,8 +72,8 @@ def run_platform(layout: Layout, platform: str) -> dict[str, int]:
     bound_memory(store)
     try:
         load_platform(store, layout, platform)
-        build_conversations(store)
-        find_campaigns(store)
+        with_room(store, lambda: build_conversations(store), "finding conversations")
+        with_room(store, lambda: find_campaigns(store), "finding campaigns")
         counts = {}
         for table in STEP_TABLES:
             data = store.arrow(f"SELECT * FROM {table}")
