@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from tigerblood import scan as scan_module
-from tigerblood.scan import with_room
+from tigerblood.scan import bound_memory, with_room
 from tigerblood.store import Store
 
 NEEDS_MEMORY = "SELECT len(list(i)) FROM range(2000000) t(i)"
@@ -24,12 +24,19 @@ def setting(store: Store) -> str:
     return str(store.sql("SELECT current_setting('memory_limit')")[0][0])
 
 
+def bounded(monkeypatch: pytest.MonkeyPatch, megabytes: int) -> Store:
+    """A store with the scan's budget set to ``megabytes``, as :func:`bound_memory` sets it."""
+    monkeypatch.setattr(scan_module, "MEMORY_LIMIT_MB", megabytes)
+    monkeypatch.setattr(scan_module, "MEMORY_LIMIT", f"{megabytes}MB")
+    store = Store()
+    bound_memory(store)
+    return store
+
+
 def test_a_step_out_of_budget_runs_again_with_double_until_it_fits(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = Store()
-    monkeypatch.setattr(scan_module, "MEMORY_LIMIT_MB", 8)
-    store.sql("SET memory_limit = '8MB'")
+    store = bounded(monkeypatch, 8)
     with pytest.raises(duckdb.OutOfMemoryException):  # as a scan without the retry met it
         store.sql(NEEDS_MEMORY)
     runs = []
@@ -50,13 +57,24 @@ def test_a_step_out_of_budget_runs_again_with_double_until_it_fits(
 
 
 def test_past_the_ceiling_the_error_is_duckdbs_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Store()
-    monkeypatch.setattr(scan_module, "MEMORY_LIMIT_MB", 8)
     monkeypatch.setattr(scan_module, "physical_memory_mb", lambda: 40)  # a ceiling of 20 MB
-    store.sql("SET memory_limit = '8MB'")
+    store = bounded(monkeypatch, 8)
     with pytest.raises(duckdb.OutOfMemoryException):
         with_room(store, lambda: store.sql(NEEDS_MEMORY), "the test query")
     twenty = Store()
     twenty.sql("SET memory_limit = '20MB'")
     assert setting(store) == setting(twenty)  # raised to the ceiling, then DuckDB's error
+    store.close()
+
+
+def test_a_store_the_scan_did_not_bound_keeps_its_own_budget() -> None:
+    """The reports judge a store opened without the scan's budget (DuckDB's default, most of
+    the machine's memory): a retry would lower it, so its error is passed on as it is."""
+    store = Store()
+    store.sql("SET memory_limit = '8MB'")  # the store's own setting, not the scan's
+    with pytest.raises(duckdb.OutOfMemoryException):
+        with_room(store, lambda: store.sql(NEEDS_MEMORY), "the test query")
+    eight = Store()
+    eight.sql("SET memory_limit = '8MB'")
+    assert setting(store) == setting(eight)
     store.close()

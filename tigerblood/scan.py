@@ -164,6 +164,11 @@ keep their own few hundred MB on top. On Cresci-2015 (2.8 M posts), 1 GB peaked 
 RSS and 800 MB at 1.5 GB, in the same time (80-88 s either way, two runs each)."""
 
 
+_budgets: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+"""The budget :func:`bound_memory` gave a store, raised by :func:`with_room` as steps need: the
+next step starts from there. A store not bounded here keeps DuckDB's default (80% of memory)."""
+
+
 def bound_memory(store: Store) -> None:
     """Give the store's DuckDB :data:`MEMORY_LIMIT` and somewhere to spill.
 
@@ -172,6 +177,7 @@ def bound_memory(store: Store) -> None:
     file, as DuckDB does by default.
     """
     store.sql(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    _budgets[store] = MEMORY_LIMIT_MB
     if store.path == ":memory:":
         folder = tempfile.mkdtemp(prefix="tigerblood-spill-")
         store.sql(f"SET temp_directory = '{folder}'")
@@ -186,20 +192,20 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_budgets: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
-"""A store's budget once a step raised it: the next step starts from there."""
-
 
 def with_room(store: Store, step: Callable[[], T], name: str) -> T:
-    """Run ``step``; if DuckDB runs out of its budget, double the budget and run it again, up
-    to :data:`MEMORY_CEILING_SHARE` of the machine's memory, saying so in a warning.
+    """Run ``step``; if DuckDB runs out of the budget :func:`bound_memory` gave the store,
+    double the budget and run it again, up to :data:`MEMORY_CEILING_SHARE` of the machine's
+    memory, saying so in a warning.
 
     Most of DuckDB's operators spill to disk, but not all (a group's list of values, a window
     over a huge partition): the feature query over 28 M posts (Cresci-2015 replicated 10x)
     failed at 800 MB. A larger collection should cost memory, not the scan. Every step retried
     here rebuilds its tables from the stored posts, so running it again is safe.
     """
-    budget = _budgets.get(store, MEMORY_LIMIT_MB)
+    if store not in _budgets:  # DuckDB's own default budget: nothing to raise it to
+        return step()
+    budget = _budgets[store]
     ceiling = max(budget, int(physical_memory_mb() * MEMORY_CEILING_SHARE))
     while True:
         try:
