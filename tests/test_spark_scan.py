@@ -43,6 +43,7 @@ if os.environ.get("CI") != "true":  # CI installs the spark extra: there the tes
 from pyspark.sql import SparkSession
 
 from tigerblood.spark.job import scan_spark
+from tigerblood.spark.session import SHUFFLE_INPUT_BYTES, size_shuffles
 from tigerblood.spark.tables import Layout
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cresci-2015-sample"
@@ -232,3 +233,16 @@ def assert_same_scan(duckdb_run: Run, spark_run: Run) -> None:
     flagged = [(d, s) for d, s in zip(duck, on_cluster, strict=True) if d["flagged"]]
     assert [d["findings"] for d, _ in flagged] == [s["findings"] for _, s in flagged]
     assert spark_quarantine == duck_quarantine
+
+
+def test_shuffles_are_sized_to_the_input_and_never_lowered(spark: SparkSession) -> None:
+    key = "spark.sql.shuffle.partitions"
+    before = spark.conf.get(key)
+    try:
+        spark.conf.set(key, "4")
+        assert size_shuffles(spark, 3 * SHUFFLE_INPUT_BYTES) == 4
+        assert size_shuffles(spark, 75 * SHUFFLE_INPUT_BYTES + 1) == 76
+        assert spark.conf.get(key) == "76"
+        assert size_shuffles(spark, 0) == 76
+    finally:
+        spark.conf.set(key, before)

@@ -24,8 +24,9 @@ from tigerblood.ingest.pipeline import IngestReport
 from tigerblood.scan import Tally
 from tigerblood.spark.evidence import with_evidence
 from tigerblood.spark.judge import feature_frame, judge_frame, model_threshold
+from tigerblood.spark.session import size_shuffles
 from tigerblood.spark.steps import run_steps
-from tigerblood.spark.tables import Layout, ingest_to_parquet, register_model
+from tigerblood.spark.tables import Layout, ingest_to_parquet, register_model, stored_bytes
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -83,6 +84,7 @@ def scan_spark(
     also as JSON Lines in ``out``. Same arguments and verdicts as :func:`tigerblood.scan.scan`."""
     report, platforms = ingest_to_parquet(sources, layout, format_name=format_name, on_rows=on_rows)
     register_model(session, layout)
+    size_shuffles(session, stored_bytes(f"{layout.root}/model"))
     steps = run_steps(session, layout, platforms)
     features, schema = feature_frame(session, layout)
     features = stage(features, session, layout.output("features"))

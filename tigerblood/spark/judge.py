@@ -77,6 +77,10 @@ def feature_frame(session: SparkSession, layout: Layout) -> tuple[DataFrame, pa.
         return ops.DatabaseTable(name=name, schema=part.schema(), source=backend)
 
     schema = expr.schema().to_pyarrow()
+    if isinstance(expr.op(), ops.Sort):
+        # The rows are staged to Parquet and the verdicts ordered when written: sorting here
+        # would run the whole query twice (Spark samples its input to range-partition a sort).
+        expr = expr.op().parent.to_expr()
     expr = compute_shared_parts(expr, write, prefix="_feature_part")
     return session.sql(backend.compile(expr)), schema
 

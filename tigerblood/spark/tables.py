@@ -90,6 +90,13 @@ def filesystem(uri: str) -> tuple[fs.FileSystem, str]:
     return fs.FileSystem.from_uri(uri)
 
 
+def stored_bytes(uri: str) -> int:
+    """The bytes of every file under ``uri`` (0 when it does not exist)."""
+    system, path = filesystem(uri)
+    found = system.get_file_info(fs.FileSelector(path, recursive=True, allow_not_found=True))
+    return sum(info.size or 0 for info in found if info.type == fs.FileType.File)
+
+
 def write_table(table: pa.Table, uri: str) -> None:
     """One Parquet file at ``uri``, its folder made when missing."""
     system, path = filesystem(uri)
