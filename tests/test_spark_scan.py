@@ -8,12 +8,12 @@ real Spark Connect server started for the test (``spark-submit`` of Spark's own
 ``SparkConnectServer``, local threads). Both give: the same accounts in the same order, scores
 within 1e-6, the same flags, patterns, findings and evidence keys, the same posts quoted as
 evidence, and every feature of every account equal (the job's ``features`` stage against
-DuckDB's table, with the tolerances of tests/test_features_spark.py, whose demo-sample case this
-one carries). The scenario also carries two malformed records, which both engines quarantine
-with the same source, location and field, the Spark job going on.
+DuckDB's table, with the tolerances of tests/spark_support.py): this is the feature expression's
+parity test across engines (DESIGN §3.5). The scenario also carries two malformed records, which
+both engines quarantine with the same source, location and field, the Spark job going on.
 
-As in tests/test_features_spark.py, the scenario's times are whole seconds: Spark's epoch seconds
-drop the fraction of a second (the known gap documented in docs/features.md).
+The scenario's times are whole seconds: Spark's epoch seconds drop the fraction of a second (the
+known gap documented in docs/features.md).
 """
 
 from __future__ import annotations
