@@ -134,6 +134,46 @@ def test_the_left_out_source_never_chooses_its_own_threshold(features: pd.DataFr
 
 
 @pytest.mark.shared_data
+def test_a_platforms_threshold_is_chosen_on_its_own_sources_alone(features: pd.DataFrame) -> None:
+    # cresci-stock-2018 (Twitter) left out: its threshold comes from the other Twitter source;
+    # turning InstaFake's labels upside down moves the threshold of every source but that one.
+    held = "cresci-stock-2018"
+    flipped = features.copy()
+    rows = flipped["source"] == "instafake-2019"
+    flipped.loc[rows, "label"] = 1 - flipped.loc[rows, "label"]
+    before = leave_one_out(features, seed=0, held_out=[held])["sources"][0]
+    after = leave_one_out(flipped, seed=0, held_out=[held])["sources"][0]
+    assert before["threshold_from"] == "the twitter training sources"
+    assert before["threshold_choice"]["sources"] == after["threshold_choice"]["sources"] == 1.0
+    # The model changes (it is fitted on the flipped labels too), the choice of threshold not.
+    assert before["threshold_choice"] == pytest.approx(after["threshold_choice"], abs=0.1)
+    insta = leave_one_out(features, seed=0, held_out=["instafake-2019"])["sources"][0]
+    assert insta["threshold_from"] == "all training sources"
+
+
+def test_each_account_is_flagged_at_its_platforms_threshold_unless_one_is_given() -> None:
+    model = LearnedModel.load(default_model_path())
+    model.threshold, model.platform_thresholds = 0.5, {"twitter": 0.99, "instagram": 0.01}
+    row = {
+        "observed_posts": 40,
+        "counts_declared": True,
+        "followers_count": 3,
+        "followers_per_following": 0.01,
+    }
+    table = pa.Table.from_pylist(
+        [{"platform": p, "account_id": "1", "handle": "a", **row} for p in ("twitter", "instagram")]
+    )
+    detector = LearnedDetector(model=model)
+    twitter, instagram = model_verdicts(table, [], detector, None)
+    assert twitter["score"] == instagram["score"]
+    assert (twitter["threshold"], instagram["threshold"]) == (0.99, 0.01)
+    assert (twitter["flagged"], instagram["flagged"]) == (False, True)
+    given = model_verdicts(table, [], detector, 0.5)
+    assert {v["threshold"] for v in given} == {0.5}
+    assert given[0]["flagged"] == given[1]["flagged"]
+
+
+@pytest.mark.shared_data
 def test_eval_leave_one_out_prints_one_json_object_last(sources: list[Path], cache: Path) -> None:
     # The two profile-only sources: one view each, so the command computes them in seconds.
     profiles = sources[1:]

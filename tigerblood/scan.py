@@ -264,8 +264,9 @@ def judge(
 
     With the model on (default), ``score`` is the learned model's calibrated probability, raised
     by rule findings of patterns the model never learned (see ``tigerblood.learn.combine``).
-    ``threshold`` None flags at the threshold the model was shipped with (chosen on its
-    training sources, :mod:`tigerblood.learn.thresholds`), or at 0.5 without the model.
+    ``threshold`` None flags at the threshold the model was shipped with for the account's
+    platform (chosen on its training sources, :mod:`tigerblood.learn.thresholds`), or at 0.5
+    without the model.
     """
     # Python steps over the stored posts, kept as tables the feature expressions read.
     with_room(store, lambda: build_conversations(store), "finding conversations")
@@ -277,8 +278,7 @@ def judge(
         from tigerblood.learn.detector import LearnedDetector
 
         detector = LearnedDetector(model_path)
-        at = detector.model.threshold if threshold is None else threshold
-        results = model_verdicts(features, findings, detector, at)
+        results = model_verdicts(features, findings, detector, threshold)
     else:
         results = verdicts(
             features, findings, DEFAULT_THRESHOLD if threshold is None else threshold

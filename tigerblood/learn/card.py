@@ -97,6 +97,21 @@ def _metric_row(name: str, result: dict[str, Any]) -> str:
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
+def _threshold_lines(evaluation: dict[str, Any]) -> list[str]:
+    """The shipped flag thresholds: over every source, and per platform on its own sources."""
+    choice = evaluation.get("threshold_choice")
+    if not choice:
+        return []
+    per_platform = evaluation.get("platform_thresholds") or {}
+    own = ", ".join(f"{p} {t:.2f}" for p, t in sorted(per_platform.items()))
+    return [
+        f"Flag threshold shipped: {choice['threshold']:.2f}, chosen on every training source's "
+        "out-of-fold scores (for platforms without a labelled source, judged more cautiously)"
+        + (f"; per platform, chosen on that platform's sources alone: {own}." if own else "."),
+        "",
+    ]
+
+
 def render_card(card: dict[str, Any]) -> str:
     """The card as Markdown."""
     data, model = card["data"], card["model"]
@@ -176,6 +191,7 @@ def render_card(card: dict[str, Any]) -> str:
             "Expected share: the mean calibrated score, the share of inauthentic accounts the "
             "probabilities add up to (no threshold).",
             "",
+            *_threshold_lines(evaluation or {}),
             "## In-domain (Cresci-2015 only, beside the headline, never alone)",
             "",
         ]

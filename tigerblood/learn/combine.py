@@ -9,7 +9,9 @@ be a calibrated probability, which ``score`` promises (DESIGN §3.3). So:
   was never trained on (``MODEL_PATTERNS`` lists what it learned): then the score is the larger of
   the model's probability and that rule finding's score. The rules stay in the score for what the
   model cannot know (link-reply spam, automation, ...), without counting twice what it does know;
-- ``flagged = score >= threshold``;
+- ``flagged = score >= threshold``, the threshold given, or else the model's own for the
+  account's platform (:meth:`tigerblood.learn.model.LearnedModel.threshold_for`), which each
+  verdict names in ``threshold``;
 - rule findings stay in ``findings`` as checkable evidence, and their patterns make
   ``patterns`` when the account is flagged; the model's finding, named after what it learned
   (``resembles_known_fakes``), is in ``findings`` but names no behaviour, so an account flagged
@@ -131,12 +133,13 @@ def model_verdicts(
     features: pa.Table,
     rule_findings: Iterable[Finding],
     detector: LearnedDetector,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = DEFAULT_THRESHOLD,
 ) -> list[dict[str, Any]]:
     """One verdict per feature row, scored by the model and explained by model and rules.
 
-    The model's finding is produced for every account it scores at or above
-    ``min(threshold, min_score)``, so every flagged account carries at least one finding.
+    ``threshold`` None flags each account at the model's threshold for its platform. The
+    model's finding is produced for every account it scores at or above ``min(threshold,
+    min_score)``, so every flagged account carries at least one finding.
     """
     rules = [f for f in rule_findings if f.detector != detector.name]
     observed = features.column("observed_posts").to_pylist()
@@ -150,14 +153,16 @@ def model_verdicts(
         for posts, counts in zip(observed, declared, strict=True)
     ]
     judged = pa.array([reason is None for reason in reasons], pa.bool_())
-    floor = min(threshold, float(detector.thresholds["min_score"]))
+    platforms = features.column("platform").to_pylist()
+    at = [detector.model.threshold_for(p) if threshold is None else threshold for p in platforms]
+    floor = min([*at, float(detector.thresholds["min_score"])])
     # Explaining costs SHAP values per row: only for the accounts the model judges.
     model_findings = detector.explain(features.filter(judged), min_score=floor)
     probabilities = detector.predict(features)
-    results = verdicts(features, [*rules, *model_findings], threshold, declare_profiles=False)
-    rule_only = verdicts(features, rules, threshold, declare_profiles=False)
-    for verdict, rule_verdict, p, reason, declaration in zip(
-        results, rule_only, probabilities, reasons, declarations(features), strict=True
+    results = _at_thresholds(features, [*rules, *model_findings], at)
+    rule_only = _at_thresholds(features, rules, at)
+    for verdict, rule_verdict, p, reason, declaration, row_threshold in zip(
+        results, rule_only, probabilities, reasons, declarations(features), at, strict=True
     ):
         beyond = declaration.beyond(rule_verdict["findings"]) if declaration else []
         if reason is not None:
@@ -170,10 +175,10 @@ def model_verdicts(
                 rule_score=rule_verdict["score"],
                 scored_by="rules",
                 scored_by_reason=reason,
-                threshold=threshold,
+                threshold=row_threshold,
             )
             if declaration:  # the rules' own way of combining: noisy-OR
-                declare(verdict, declaration, combine(beyond), threshold)
+                declare(verdict, declaration, combine(beyond), row_threshold)
             continue
         unseen = [
             f["score"] for f in rule_verdict["findings"] if f["pattern"] not in MODEL_PATTERNS
@@ -181,10 +186,10 @@ def model_verdicts(
         model_p = float(p)
         known = detector.model.platforms
         if known and verdict["platform"] not in known:
-            model_p = discounted(model_p, threshold)
-            verdict["reference"] = no_reference_note(verdict["platform"], known, threshold)
+            model_p = discounted(model_p, row_threshold)
+            verdict["reference"] = no_reference_note(verdict["platform"], known, row_threshold)
         score = max([model_p, *unseen])
-        flagged = score >= threshold
+        flagged = score >= row_threshold
         # Behaviours are named by their own rule evidence only; the model's finding names what
         # it learned (LEARNED_PATTERN) and stays in ``findings``, not in ``patterns``.
         patterns = {f["pattern"] for f in verdict["findings"] if f["detector"] != detector.name}
@@ -195,8 +200,17 @@ def model_verdicts(
             model_score=round(float(p), 4),
             rule_score=rule_verdict["score"],
             scored_by="model",
-            threshold=threshold,
+            threshold=row_threshold,
         )
         if declaration:  # as rule findings raise the model's score: the strongest one
-            declare(verdict, declaration, max(beyond, default=0.0), threshold)
+            declare(verdict, declaration, max(beyond, default=0.0), row_threshold)
     return results
+
+
+def _at_thresholds(
+    features: pa.Table, findings: list[Finding], at: list[float]
+) -> list[dict[str, Any]]:
+    """:func:`tigerblood.scoring.verdicts` with row ``i`` flagged at ``at[i]`` (one pass per
+    distinct threshold: one, or one per platform)."""
+    runs = {t: verdicts(features, findings, t, declare_profiles=False) for t in sorted(set(at))}
+    return [runs[t][i] for i, t in enumerate(at)]

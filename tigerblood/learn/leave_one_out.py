@@ -42,7 +42,7 @@ from tigerblood.learn.combine import MODEL_PATTERNS, model_verdicts
 from tigerblood.learn.dataset import KEYS, TrainingData, assemble
 from tigerblood.learn.detector import LearnedDetector
 from tigerblood.learn.model import LearnedModel, package_version
-from tigerblood.learn.thresholds import choose_threshold
+from tigerblood.learn.thresholds import choose_threshold, platform_thresholds
 from tigerblood.scan import run_detectors
 
 SUMMARY_METRICS = (
@@ -83,10 +83,10 @@ def norms_of(frame: pd.DataFrame) -> Norms:
 
 
 def score_like_scan(
-    accounts: pd.DataFrame, model: LearnedModel, threshold: float, norms: Norms
+    accounts: pd.DataFrame, model: LearnedModel, threshold: float | None, norms: Norms
 ) -> list[dict[str, Any]]:
     """Verdicts for ``accounts`` (feature rows, all posts) from the rules and ``model``,
-    combined as ``scan`` combines them."""
+    combined as ``scan`` combines them (``threshold`` None: the model's per platform)."""
     table = pa.Table.from_pandas(
         accounts.drop(
             columns=[
@@ -167,9 +167,16 @@ def leave_one_out(
         model = fit_model(data, seed)
         norms = norms_of(train_frame)
         oof = out_of_fold_scan_scores(train_frame, data, model, norms)
-        threshold, choice = choose_threshold(oof)
+        model.threshold, choice = choose_threshold(oof)
+        model.platform_thresholds = platform_thresholds(oof)
         test = full_view(frame[frame["source"] == name])
-        verdicts = score_like_scan(test, model, threshold, norms)
+        platform = str(test["platform"].iloc[0])
+        threshold = model.threshold_for(platform)
+        threshold_from = "all training sources"
+        if platform in model.platform_thresholds:
+            threshold_from = f"the {platform} training sources"
+            choice = choose_threshold(oof[oof["platform"] == platform])[1]
+        verdicts = score_like_scan(test, model, None, norms)
         by_key = {(v["platform"], v["account_id"]): v for v in verdicts}
         ordered = [
             by_key[(p, a)] for p, a in zip(test["platform"], test["account_id"], strict=True)
@@ -183,6 +190,7 @@ def leave_one_out(
                 "trained_on": [n for n in names if n != name],
                 "accounts": len(test),
                 "threshold": round(threshold, 4),
+                "threshold_from": threshold_from,
                 "threshold_choice": choice,
                 **source_scores(y, score, flagged),
                 "scored_by_rules": sum(1 for v in ordered if v.get("scored_by") == "rules"),
@@ -200,7 +208,10 @@ def leave_one_out(
     out["protocol"] = {
         "split": "leave one source out: train on the others, report on the one left out",
         "scorer": "rules + learned model combined as scan combines them, all posts and counts",
-        "threshold": "chosen on the training sources' out-of-fold scores only",
+        "threshold": (
+            "chosen on the training sources' out-of-fold scores only: those of the left-out "
+            "source's platform where there are any, else all of them"
+        ),
         "weighting": "each training source weighs the same; each label half of its source",
         "seed": seed,
         "tigerblood_version": package_version(),

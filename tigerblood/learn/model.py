@@ -185,7 +185,11 @@ class LearnedModel:
         self.platforms: list[str] = []
         self.threshold = 0.5
         """The flag threshold chosen on the training sources' out-of-fold scores
-        (:mod:`tigerblood.learn.thresholds`); ``scan`` uses it unless told otherwise."""
+        (:mod:`tigerblood.learn.thresholds`); ``scan`` uses it unless told otherwise, for an
+        account of a platform without its own (:attr:`platform_thresholds`)."""
+        self.platform_thresholds: dict[str, float] = {}
+        """Per platform of the training sources, the threshold chosen on that platform's
+        sources alone: what a score means differs by platform (DESIGN §3.4)."""
         """Platforms of the training accounts: elsewhere the model has no reference."""
         """Whether training saw accounts through their profile alone (no posts): only then may
         it judge an account without posts (``tigerblood.learn.combine``)."""
@@ -286,6 +290,17 @@ class LearnedModel:
         (the average raw score), and each row sums to :meth:`raw_score`."""
         return np.asarray(self._booster().predict(self._frame(X), pred_contrib=True))
 
+    def threshold_for(self, platform: str) -> float:
+        """The flag threshold of an account of ``platform``: its platform's own, else the one
+        chosen on every training source.
+
+        >>> model = LearnedModel()
+        >>> model.threshold, model.platform_thresholds = 0.55, {"twitter": 0.5}
+        >>> model.threshold_for("twitter"), model.threshold_for("bluesky")
+        (0.5, 0.55)
+        """
+        return self.platform_thresholds.get(platform, self.threshold)
+
     # -- saving --------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -304,6 +319,7 @@ class LearnedModel:
             "judges_profiles": self.judges_profiles,
             "platforms": self.platforms,
             "threshold": self.threshold,
+            "platform_thresholds": self.platform_thresholds,
             "calibration": self.calibration.to_json(),
             "card": self.card,
             "booster": self._booster().model_to_string(),
@@ -336,6 +352,9 @@ class LearnedModel:
         model.judges_profiles = bool(data.get("judges_profiles", False))
         model.platforms = [str(p) for p in data.get("platforms", [])]
         model.threshold = float(data.get("threshold", 0.5))
+        model.platform_thresholds = {
+            str(k): float(v) for k, v in (data.get("platform_thresholds") or {}).items()
+        }
         model.calibration = Calibration.from_json(data["calibration"])
         model.card = dict(data.get("card") or {})
         model.booster = lgb.Booster(model_str=data["booster"])

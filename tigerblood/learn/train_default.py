@@ -37,7 +37,7 @@ from tigerblood.learn.leave_one_out import (
     training_data,
 )
 from tigerblood.learn.leave_one_out import render as render_loo
-from tigerblood.learn.thresholds import choose_threshold
+from tigerblood.learn.thresholds import choose_threshold, platform_thresholds
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SOURCES = ("cresci-2015", "cresci-stock-2018", "instafake-2019")
@@ -97,8 +97,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     data = training_data(frame)
     model = fit_model(data, args.seed)
     norms = norms_of(frame)
-    threshold, choice = choose_threshold(out_of_fold_scan_scores(frame, data, model, norms))
+    oof = out_of_fold_scan_scores(frame, data, model, norms)
+    threshold, choice = choose_threshold(oof)
     model.threshold = threshold
+    model.platform_thresholds = platform_thresholds(oof)
     fit_s = time.perf_counter() - fit_started
     evaluation: dict[str, Any] = {
         **{k: v for k, v in cv.items() if k != "windows"},
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "published": PUBLISHED,
         "leave_one_out": loo,
         "threshold_choice": {"threshold": threshold, **choice},
+        "platform_thresholds": model.platform_thresholds,
     }
     names = [source_name(s) for s in sources]
     model.card = build_card(
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     norms.save(args.out.with_name(NORMS_FILE))
     card_path(args.out).write_text(render_card(model.card), encoding="utf-8")
     print(f"threshold {threshold:.2f} chosen on the training sources' out-of-fold scores: {choice}")
+    print(f"per platform, on its own sources: {model.platform_thresholds}")
     print(f"wrote {args.out}, {card_path(args.out)} and {args.out.with_name(NORMS_FILE)}")
     if args.results:
         args.results.write_text(json.dumps(evaluation, indent=2, default=float), encoding="utf-8")

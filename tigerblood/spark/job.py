@@ -92,7 +92,7 @@ def scan_spark(
         features,
         schema,
         config=config or {},
-        threshold=model_threshold(threshold, use_model, model_path),
+        threshold=model_threshold(threshold, use_model),
         use_model=use_model,
         model_path=model_path,
     )

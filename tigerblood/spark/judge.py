@@ -85,15 +85,12 @@ def feature_frame(session: SparkSession, layout: Layout) -> tuple[DataFrame, pa.
     return session.sql(backend.compile(expr)), schema
 
 
-def model_threshold(threshold: float | None, use_model: bool, model_path: Path | None) -> float:
-    """The flagging threshold as the DuckDB scan resolves it: given, the model's own, or 0.5."""
-    if threshold is not None:
+def model_threshold(threshold: float | None, use_model: bool) -> float | None:
+    """The flagging threshold as the DuckDB scan resolves it: given, the model's own for each
+    account's platform (None), or 0.5 without the model."""
+    if threshold is not None or use_model:
         return threshold
-    if not use_model:
-        return DEFAULT_THRESHOLD
-    from tigerblood.learn.detector import LearnedDetector
-
-    return float(LearnedDetector(model_path).model.threshold)
+    return DEFAULT_THRESHOLD
 
 
 @cache
@@ -113,7 +110,7 @@ def _learned(model_path: str | None) -> LearnedDetector:
 def judge_table(
     features: pa.Table,
     config: dict[str, dict[str, float]],
-    threshold: float,
+    threshold: float | None,
     model_path: str | None,
     use_model: bool,
 ) -> list[dict[str, Any]]:
@@ -123,7 +120,7 @@ def judge_table(
         from tigerblood.learn.combine import model_verdicts
 
         return model_verdicts(features, findings, _learned(model_path), threshold)
-    return verdicts(features, findings, threshold)
+    return verdicts(features, findings, DEFAULT_THRESHOLD if threshold is None else threshold)
 
 
 def judged_row(verdict: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +141,7 @@ def judged_row(verdict: dict[str, Any]) -> dict[str, Any]:
 def _judging(
     schema: pa.Schema,
     config: dict[str, dict[str, float]],
-    threshold: float,
+    threshold: float | None,
     model_path: str | None,
     use_model: bool,
 ) -> Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
@@ -164,7 +161,7 @@ def judge_frame(
     schema: pa.Schema,
     *,
     config: dict[str, dict[str, float]],
-    threshold: float,
+    threshold: float | None,
     use_model: bool,
     model_path: Path | None,
 ) -> DataFrame:
