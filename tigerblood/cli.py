@@ -45,8 +45,9 @@ def scan_command(
     threshold: Annotated[
         float | None,
         typer.Option(
-            help="Flag accounts at or above this score (default: the model's threshold, chosen "
-            f"on its training sources; {DEFAULT_THRESHOLD} with --no-model)."
+            help="Flag accounts at or above this score (default: the model's threshold for each "
+            "account's platform, chosen on its training sources; "
+            f"{DEFAULT_THRESHOLD} with --no-model)."
         ),
     ] = None,
     db: Annotated[Path | None, typer.Option(help="DuckDB file to keep (default: memory).")] = None,

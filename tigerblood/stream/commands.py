@@ -128,9 +128,13 @@ def watch_command(
     checkpoint_path: Annotated[
         Path | None, typer.Option("--checkpoint", help="Resume from / save state to this file.")
     ] = None,
-    threshold: Annotated[float, typer.Option(help="Flag accounts at or above this.")] = (
-        DEFAULT_THRESHOLD
-    ),
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Flag accounts at or above this score (default: as scan, the model's threshold "
+            f"for each account's platform; {DEFAULT_THRESHOLD} with --no-model)."
+        ),
+    ] = None,
     model: Annotated[
         bool, typer.Option("--model/--no-model", help="Use the learned model.")
     ] = True,

@@ -65,7 +65,9 @@ class StreamSettings:
 
     window_s: float = 24 * 3600.0
     max_accounts: int = 200_000
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float | None = None
+    """Flag at this score; None: as ``scan`` does, the model's threshold for each account's
+    platform (0.5 without the model)."""
     use_model: bool = True
     model_path: Path | None = None
     config: dict[str, dict[str, float]] | None = None
@@ -368,7 +370,8 @@ class StreamEngine:
 
             detector = _detector(self.settings.model_path)
             return model_verdicts(table, findings, detector, self.settings.threshold)
-        return verdicts(table, findings, self.settings.threshold)
+        threshold = self.settings.threshold
+        return verdicts(table, findings, DEFAULT_THRESHOLD if threshold is None else threshold)
 
     def judge(self, keys: list[Key]) -> list[dict[str, Any]]:
         """Verdicts of ``keys`` whose flag or patterns changed, on evidence the alarm policy
