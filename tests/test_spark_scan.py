@@ -43,7 +43,11 @@ if os.environ.get("CI") != "true":  # CI installs the spark extra: there the tes
 from pyspark.sql import SparkSession
 
 from tigerblood.spark.job import scan_spark
-from tigerblood.spark.session import SHUFFLE_INPUT_BYTES, size_shuffles
+from tigerblood.spark.session import (
+    MERGED_PARTITION_BYTES,
+    SHUFFLE_INPUT_BYTES,
+    size_shuffles,
+)
 from tigerblood.spark.tables import Layout
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cresci-2015-sample"
@@ -236,13 +240,19 @@ def assert_same_scan(duckdb_run: Run, spark_run: Run) -> None:
 
 
 def test_shuffles_are_sized_to_the_input_and_never_lowered(spark: SparkSession) -> None:
-    key = "spark.sql.shuffle.partitions"
-    before = spark.conf.get(key)
+    key, cap = "spark.sql.shuffle.partitions", "spark.sql.adaptive.advisoryPartitionSizeInBytes"
+    before = {k: spark.conf.get(k) for k in (key, cap)}
     try:
         spark.conf.set(key, "4")
+        spark.conf.set(cap, "64MB")
         assert size_shuffles(spark, 3 * SHUFFLE_INPUT_BYTES) == 4
+        assert int(spark.conf.get(cap)) == MERGED_PARTITION_BYTES
         assert size_shuffles(spark, 75 * SHUFFLE_INPUT_BYTES + 1) == 76
         assert spark.conf.get(key) == "76"
         assert size_shuffles(spark, 0) == 76
+        spark.conf.set(cap, "1m")  # a smaller cap of the cluster's is kept
+        size_shuffles(spark, 0)
+        assert int(spark.conf.get(cap)) == 2**20
     finally:
-        spark.conf.set(key, before)
+        for k, v in before.items():
+            spark.conf.set(k, v)

@@ -44,26 +44,44 @@ LOCAL_SETTINGS = {
 }
 
 
-SHUFFLE_INPUT_BYTES = 8 * 2**20
-"""Model-table bytes (Parquet) per shuffle partition. A task of the feature query holds its
-partition's posts in a hash aggregate and a sort at once; 10x Cresci-2015 (600 MB of tables) in 4
-partitions ran a 2 GB driver out of memory, while 1x in 4 (8 MB a partition per core) did not."""
+SHUFFLE_INPUT_BYTES = 2 * 2**20
+"""Model-table bytes (Parquet) per shuffle partition before adaptive execution merges small ones.
+A task of the feature query holds its partition in a hash aggregate and sorts the output for a
+join at once, and the aggregate cannot spill while it hands rows on: 10x Cresci-2015 (600 MB of
+tables) ran a 2 GB driver out of memory in 4 partitions, and again in 76 once merged back to
+adaptive execution's default 64 MB each (2026-12-07)."""
+
+MERGED_PARTITION_BYTES = 16 * 2**20
+"""The most shuffle data adaptive execution merges into one partition (its default: 64 MB)."""
 
 
 def size_shuffles(session: SparkSession, input_bytes: int) -> int:
-    """Raise ``spark.sql.shuffle.partitions`` to one per :data:`SHUFFLE_INPUT_BYTES` of input.
+    """Raise ``spark.sql.shuffle.partitions`` to one per :data:`SHUFFLE_INPUT_BYTES` of input,
+    and cap merged partitions at :data:`MERGED_PARTITION_BYTES`.
 
-    Never lowers a setting (a cluster's own, or the local default of twice the cores): adaptive
-    execution merges partitions that turn out small, so a generous count costs little on small
-    data, while too few is what runs a task out of memory on large data.
+    Only ever in the direction of smaller tasks (a cluster's own larger count or smaller cap is
+    kept): adaptive execution merges partitions that turn out small, so a generous count costs
+    little on small data, while too few is what runs a task out of memory on large data.
 
     >>> size_shuffles(build_session(), 600 * 2**20)  # doctest: +SKIP
-    75
+    300
     """
     key = "spark.sql.shuffle.partitions"
     wanted = max(int(session.conf.get(key) or 0), -(-input_bytes // SHUFFLE_INPUT_BYTES))
     session.conf.set(key, str(wanted))
+    cap = "spark.sql.adaptive.advisoryPartitionSizeInBytes"
+    merged = _bytes(session.conf.get(cap) or "64m")
+    session.conf.set(cap, str(min(merged, MERGED_PARTITION_BYTES)))
     return wanted
+
+
+def _bytes(text: str) -> int:
+    """A Spark size setting (``64MB``, ``64m``, ``67108864``) in bytes."""
+    units = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+    text = text.strip().lower().removesuffix("b")
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
 
 
 def build_session(
