@@ -135,8 +135,8 @@ def test_the_left_out_source_never_chooses_its_own_threshold(features: pd.DataFr
 
 @pytest.mark.shared_data
 def test_a_platforms_threshold_is_chosen_on_its_own_sources_alone(features: pd.DataFrame) -> None:
-    # cresci-stock-2018 (Twitter) left out: its threshold comes from the other Twitter source;
-    # turning InstaFake's labels upside down moves the threshold of every source but that one.
+    # cresci-stock-2018 (Twitter) left out: its threshold is chosen on the other Twitter source
+    # alone, so InstaFake's labels turned upside down take no part in the choice.
     held = "cresci-stock-2018"
     flipped = features.copy()
     rows = flipped["source"] == "instafake-2019"

@@ -182,7 +182,10 @@ class LearnedModel:
         self.oof_raw: np.ndarray | None = None
         self.card: dict[str, Any] = {}
         self.judges_profiles = False
+        """Whether training saw accounts through their profile alone (no posts): only then may
+        it judge an account without posts (``tigerblood.learn.combine``)."""
         self.platforms: list[str] = []
+        """Platforms of the training accounts: elsewhere the model has no reference."""
         self.threshold = 0.5
         """The flag threshold chosen on the training sources' out-of-fold scores
         (:mod:`tigerblood.learn.thresholds`); ``scan`` uses it unless told otherwise, for an
@@ -190,9 +193,6 @@ class LearnedModel:
         self.platform_thresholds: dict[str, float] = {}
         """Per platform of the training sources, the threshold chosen on that platform's
         sources alone: what a score means differs by platform (DESIGN §3.4)."""
-        """Platforms of the training accounts: elsewhere the model has no reference."""
-        """Whether training saw accounts through their profile alone (no posts): only then may
-        it judge an account without posts (``tigerblood.learn.combine``)."""
 
     # -- fitting -------------------------------------------------------------------------------
 
