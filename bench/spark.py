@@ -17,7 +17,7 @@ Usage: python bench/spark.py [DATA_DIR] [--times N] [--skip-1x]
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -104,14 +104,18 @@ def run(command: list[str]) -> tuple[float, float, float]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    code = child.wait()
+    # wait4 gives this child's own resource use (its largest process, itself or a descendant
+    # it waited for); RUSAGE_CHILDREN would be the largest of every run so far, so a Spark run
+    # after DuckDB's would report DuckDB's peak as its own.
+    _, status, usage = os.wait4(child.pid, 0)
+    code = child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
     if code != 0:
         raise SystemExit(f"{' '.join(command)} exited with {code}")
     # The sampler can miss a short peak of the process itself; the kernel's maximum cannot.
-    own = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    own = usage.ru_maxrss / 1024
     return wall, max(peaks[0], own if "spark" not in command else 0.0), max(peaks[1], own)
 
 
