@@ -20,9 +20,11 @@ from tigerblood.features import (
     listening,
     profile,
     replies,
+    sql_cache,
     text,
 )
 from tigerblood.features.base import KEYS, ModelTables
+from tigerblood.features.sql_cache import CompiledFeatures
 from tigerblood.store import Store
 
 FAMILIES = (
@@ -86,8 +88,9 @@ def feature_expr(tables: ModelTables) -> ir.Table:
     return table.select(*KEYS, "handle", *DESCRIPTIONS).order_by(*KEYS)
 
 
-_COMPILED: dict[tuple[tuple[str, str, str], ...], tuple[str, pa.Schema, dict[str, pa.Table]]] = {}
-"""Feature SQL, result schema and the in-memory tables it reads, per store layout."""
+_COMPILED: dict[tuple[tuple[str, str, str], ...], CompiledFeatures] = {}
+"""Feature SQL, result schema and the in-memory tables it reads, per store layout (this process;
+:mod:`tigerblood.features.sql_cache` keeps them for the next)."""
 
 
 def _layout(store: Store) -> tuple[tuple[str, str, str], ...]:
@@ -107,29 +110,39 @@ def compute_features(store: Store, *, keep: bool = True) -> pa.Table:
 
     Building and compiling the expression costs seconds (four with every family, more than
     running it on a small store), and ``learn`` computes features once per posts window, the
-    live feed once per cross-account run: so the SQL is compiled once per store layout and
-    process, and its result cast to the expression's own schema, as Ibis would return it.
+    live feed once per cross-account run: so the SQL is compiled once per store layout, kept
+    for this process and on disk for the next (:mod:`tigerblood.features.sql_cache`), and its
+    result cast to the expression's own schema, as Ibis would return it.
     """
-    key = _layout(store)
-    if key not in _COMPILED:
-        expr = feature_expr(tables_of(store))
-        # Tables the expression holds in memory (an empty stand-in for a step not run) are
-        # registered under their names on each store the SQL runs on.
-        memory = {
-            op.name: op.data.to_pyarrow(op.schema) for op in expr.op().find(ops.InMemoryTable)
-        }
-        sql = str(ibis.to_sql(expr, dialect="duckdb"))
-        _COMPILED[key] = (sql, expr.schema().to_pyarrow(), memory)
-    sql, schema, memory = _COMPILED[key]
-    for name, table in memory.items():
+    layout = _layout(store)
+    if layout not in _COMPILED:
+        _COMPILED[layout] = _compiled(store, layout)
+    compiled = _COMPILED[layout]
+    for name, table in compiled.memory.items():
         store.con.register(name, table)
     try:
-        result = store.con.sql(sql).to_arrow_table().cast(schema)
+        result = store.con.sql(compiled.sql).to_arrow_table().cast(compiled.schema)
     finally:
-        for name in memory:
+        for name in compiled.memory:
             store.con.unregister(name)
     if keep:
         store.con.register("_features", result)
         store.sql("CREATE OR REPLACE TABLE features AS SELECT * FROM _features")
         store.con.unregister("_features")
     return result
+
+
+def _compiled(store: Store, layout: tuple[tuple[str, str, str], ...]) -> CompiledFeatures:
+    """The feature SQL of ``store``'s layout: from the disk cache, else compiled (and kept)."""
+    key = sql_cache.cache_key(layout)
+    found = sql_cache.load(key)
+    if found is not None:
+        return found
+    expr = feature_expr(tables_of(store))
+    # Tables the expression holds in memory (an empty stand-in for a step not run) are
+    # registered under their names on each store the SQL runs on.
+    memory = {op.name: op.data.to_pyarrow(op.schema) for op in expr.op().find(ops.InMemoryTable)}
+    sql = str(ibis.to_sql(expr, dialect="duckdb"))
+    compiled = CompiledFeatures(sql, expr.schema().to_pyarrow(), memory)
+    sql_cache.save(key, compiled)
+    return compiled
