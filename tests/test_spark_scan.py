@@ -46,7 +46,7 @@ from tigerblood.spark.job import scan_spark
 from tigerblood.spark.session import (
     MERGED_PARTITION_BYTES,
     SHUFFLE_INPUT_BYTES,
-    size_shuffles,
+    shuffle_settings,
 )
 from tigerblood.spark.tables import Layout
 
@@ -239,20 +239,17 @@ def assert_same_scan(duckdb_run: Run, spark_run: Run) -> None:
     assert spark_quarantine == duck_quarantine
 
 
-def test_shuffles_are_sized_to_the_input_and_never_lowered(spark: SparkSession) -> None:
-    key, cap = "spark.sql.shuffle.partitions", "spark.sql.adaptive.advisoryPartitionSizeInBytes"
-    before = {k: spark.conf.get(k) for k in (key, cap)}
-    try:
-        spark.conf.set(key, "4")
-        spark.conf.set(cap, "64MB")
-        assert size_shuffles(spark, 3 * SHUFFLE_INPUT_BYTES) == 4
-        assert int(spark.conf.get(cap)) == MERGED_PARTITION_BYTES
-        assert size_shuffles(spark, 75 * SHUFFLE_INPUT_BYTES + 1) == 76
-        assert spark.conf.get(key) == "76"
-        assert size_shuffles(spark, 0) == 76
-        spark.conf.set(cap, "1m")  # a smaller cap of the cluster's is kept
-        size_shuffles(spark, 0)
-        assert int(spark.conf.get(cap)) == 2**20
-    finally:
-        for k, v in before.items():
-            spark.conf.set(k, v)
+def test_shuffles_are_sized_to_the_input_and_never_lowered() -> None:
+    # The settings a session gets (size_shuffles applies them; the scans above run with them).
+    partitions, cap = (
+        "spark.sql.shuffle.partitions",
+        "spark.sql.adaptive.advisoryPartitionSizeInBytes",
+    )
+    small = shuffle_settings("4", "64MB", 3 * SHUFFLE_INPUT_BYTES)
+    assert small == {partitions: "4", cap: str(MERGED_PARTITION_BYTES)}
+    large = shuffle_settings("4", "64MB", 75 * SHUFFLE_INPUT_BYTES + 1)
+    assert large[partitions] == "76"
+    assert shuffle_settings("76", None, 0)[partitions] == "76"  # a larger count is kept
+    assert shuffle_settings("4", "1m", 0)[cap] == str(2**20)  # a smaller cap is kept
+    unset = shuffle_settings(None, None, 0)  # nothing set: one partition, the cap
+    assert unset == {partitions: "1", cap: str(MERGED_PARTITION_BYTES)}

@@ -55,24 +55,43 @@ MERGED_PARTITION_BYTES = 16 * 2**20
 """The most shuffle data adaptive execution merges into one partition (its default: 64 MB)."""
 
 
+PARTITIONS_KEY = "spark.sql.shuffle.partitions"
+MERGED_KEY = "spark.sql.adaptive.advisoryPartitionSizeInBytes"
+
+
 def size_shuffles(session: SparkSession, input_bytes: int) -> int:
-    """Raise ``spark.sql.shuffle.partitions`` to one per :data:`SHUFFLE_INPUT_BYTES` of input,
-    and cap merged partitions at :data:`MERGED_PARTITION_BYTES`.
+    """Set the session's shuffle sizing for ``input_bytes`` of model tables
+    (:func:`shuffle_settings`); returns the shuffle partitions set.
+
+    >>> size_shuffles(build_session(), 600 * 2**20)  # doctest: +SKIP
+    300
+    """
+    settings = shuffle_settings(
+        session.conf.get(PARTITIONS_KEY), session.conf.get(MERGED_KEY), input_bytes
+    )
+    for key, value in settings.items():
+        session.conf.set(key, value)
+    return int(settings[PARTITIONS_KEY])
+
+
+def shuffle_settings(
+    partitions: str | None, merged: str | None, input_bytes: int
+) -> dict[str, str]:
+    """The shuffle settings for ``input_bytes`` of input, given the session's current
+    ``partitions`` and merged-partition cap (as Spark prints them, None when unset): one
+    partition per :data:`SHUFFLE_INPUT_BYTES`, merged partitions capped at
+    :data:`MERGED_PARTITION_BYTES`.
 
     Only ever in the direction of smaller tasks (a cluster's own larger count or smaller cap is
     kept): adaptive execution merges partitions that turn out small, so a generous count costs
     little on small data, while too few is what runs a task out of memory on large data.
 
-    >>> size_shuffles(build_session(), 600 * 2**20)  # doctest: +SKIP
-    300
+    >>> shuffle_settings("4", "64MB", 600 * 2**20)["spark.sql.shuffle.partitions"]
+    '300'
     """
-    key = "spark.sql.shuffle.partitions"
-    wanted = max(int(session.conf.get(key) or 0), -(-input_bytes // SHUFFLE_INPUT_BYTES))
-    session.conf.set(key, str(wanted))
-    cap = "spark.sql.adaptive.advisoryPartitionSizeInBytes"
-    merged = _bytes(session.conf.get(cap) or "64m")
-    session.conf.set(cap, str(min(merged, MERGED_PARTITION_BYTES)))
-    return wanted
+    wanted = max(int(partitions or 0), -(-input_bytes // SHUFFLE_INPUT_BYTES), 1)
+    cap = min(_bytes(merged or "64m"), MERGED_PARTITION_BYTES)
+    return {PARTITIONS_KEY: str(wanted), MERGED_KEY: str(cap)}
 
 
 def _bytes(text: str) -> int:
