@@ -1,14 +1,18 @@
 """The compiled feature SQL is kept on disk and read back by the next process
 (:mod:`tigerblood.features.sql_cache`): a `scan`, `audit` or `mirror` no longer spends seconds
 compiling the same query; a changed layout is a new entry; a cache that cannot be written or is
-damaged never stops the features from being computed."""
+damaged never stops the features from being computed. One compilation serves the module (it
+costs seconds); each test works on its own copy of the entry."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from tigerblood import conversations, model
@@ -42,63 +46,91 @@ def store_with_posts(*, with_threads: bool = False) -> Store:
     return store
 
 
+@dataclass(frozen=True)
+class Compiled:
+    entry: Path
+    features: pa.Table
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Compiled]:
+    """The features of :func:`store_with_posts` computed once with an empty cache and an empty
+    process memo (both as a new machine has them), and the entry that left on disk."""
+    root = tmp_path_factory.mktemp("first")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(sql_cache.CACHE_ENV, str(root))
+        kept = dict(compute._COMPILED)
+        compute._COMPILED.clear()
+        try:
+            features = compute.compute_features(store_with_posts())
+        finally:
+            compute._COMPILED.clear()
+            compute._COMPILED.update(kept)
+    [entry] = list((root / "feature-sql").iterdir())
+    yield Compiled(entry, features)
+
+
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty cache folder, and this process's own memo emptied (restored after)."""
-    monkeypatch.setenv(sql_cache.CACHE_ENV, str(tmp_path / "cache"))
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled: Compiled) -> Iterator[Path]:
+    """A cache holding a copy of the compiled entry, and this process's memo emptied, as in a
+    new process (restored after)."""
+    root = tmp_path / "cache"
+    shutil.copytree(compiled.entry, root / "feature-sql" / compiled.entry.name)
+    monkeypatch.setenv(sql_cache.CACHE_ENV, str(root))
     kept = dict(compute._COMPILED)
     compute._COMPILED.clear()
-    yield tmp_path / "cache" / "feature-sql"
+    yield root / "feature-sql" / compiled.entry.name
     compute._COMPILED.clear()
     compute._COMPILED.update(kept)
 
 
-def test_the_next_process_runs_the_sql_it_finds_on_disk(cache: Path) -> None:
-    first = compute.compute_features(store_with_posts())
-    [entry] = list(cache.iterdir())
-    assert (entry / "query.sql").read_text().lstrip().upper().startswith(("WITH", "SELECT"))
-    assert list((entry / "memory").glob("*.arrow")), "the step tables' stand-ins are kept too"
-    kept = sql_cache.load(entry.name)
-    assert kept is not None
-    assert (
-        kept.schema == first.schema
-        and kept.memory.keys() == next(iter(compute._COMPILED.values())).memory.keys()
-    )
-    # What the next process runs is the file, not a new compilation: a query edited on disk
-    # (only its first row) is the query that runs.
-    sql = (entry / "query.sql").read_text()
-    (entry / "query.sql").write_text(f"SELECT * FROM ({sql}) LIMIT 1")
-    compute._COMPILED.clear()  # a new process
-    again = compute.compute_features(store_with_posts())
-    assert first.num_rows == 2 and again.num_rows == 1
-    assert again.to_pylist()[0] == first.to_pylist()[0]
-
-
-def test_another_layout_is_another_entry(cache: Path) -> None:
-    plain = compute.compute_features(store_with_posts())
-    threaded = compute.compute_features(store_with_posts(with_threads=True))
-    entries = list(cache.iterdir())
-    assert len(entries) == 2
-    stand_ins = sorted(len(list((e / "memory").glob("*.arrow"))) for e in entries)
-    assert stand_ins[0] < stand_ins[1]  # the step tables are read from the store now
-    assert threaded.num_rows == plain.num_rows == 2
-
-
-def test_a_cache_that_cannot_be_written_only_costs_the_compilation(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path
+def test_the_first_process_keeps_the_query_its_schema_and_its_in_memory_tables(
+    compiled: Compiled,
 ) -> None:
+    assert compiled.features.num_rows == 2
+    assert (
+        (compiled.entry / "query.sql").read_text().lstrip().upper().startswith(("WITH", "SELECT"))
+    )
+    kept = sql_cache.load_from(compiled.entry)
+    assert kept is not None and kept.schema == compiled.features.schema
+    assert kept.memory, "the step tables' stand-ins are kept too"
+    assert all(table.num_rows == 0 for table in kept.memory.values())
+
+
+def test_the_next_process_runs_the_sql_it_finds_on_disk(cache: Path, compiled: Compiled) -> None:
+    # A query edited on disk (to keep only its first row) is the query that runs: what the
+    # next process runs is the file, not a new compilation.
+    sql = (cache / "query.sql").read_text()
+    (cache / "query.sql").write_text(f"SELECT * FROM ({sql}) LIMIT 1")
+    again = compute.compute_features(store_with_posts())
+    assert again.num_rows == 1
+    assert again.to_pylist()[0] == compiled.features.to_pylist()[0]
+
+
+def test_another_layout_is_another_key(cache: Path) -> None:
+    plain = sql_cache.cache_key(compute._layout(store_with_posts()))
+    threaded = sql_cache.cache_key(compute._layout(store_with_posts(with_threads=True)))
+    assert plain == cache.name != threaded
+    assert sql_cache.load(threaded) is None
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path, cache: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    monkeypatch.setenv(sql_cache.CACHE_ENV, str(blocker))
-    assert compute.compute_features(store_with_posts()).num_rows == 2
-    assert sql_cache.load(sql_cache.cache_key(compute._layout(store_with_posts()))) is None
+    kept = sql_cache.load(cache.name)
+    assert kept is not None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(sql_cache.CACHE_ENV, str(blocker))
+        sql_cache.save(cache.name, kept)  # nothing raised: the next process compiles again
+        assert sql_cache.load(cache.name) is None
 
 
-def test_a_damaged_entry_is_compiled_again_and_replaced(cache: Path) -> None:
-    expected = compute.compute_features(store_with_posts()).to_pylist()
-    [entry] = list(cache.iterdir())
-    schema = entry / "schema.arrow"
+def test_a_damaged_entry_is_dropped_and_a_whole_one_takes_its_place(cache: Path) -> None:
+    whole = sql_cache.load(cache.name)
+    assert whole is not None
+    schema = cache / "schema.arrow"
     schema.write_bytes(schema.read_bytes()[:20])  # cut short, as by a full disk
-    compute._COMPILED.clear()
-    assert compute.compute_features(store_with_posts()).to_pylist() == expected
-    assert sql_cache.load(entry.name) is not None
+    assert sql_cache.load(cache.name) is None
+    assert not cache.exists()
+    sql_cache.save(cache.name, whole)
+    assert sql_cache.load(cache.name) == whole

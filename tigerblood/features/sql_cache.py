@@ -74,7 +74,11 @@ def cache_root() -> Path:
 def load(key: str) -> CompiledFeatures | None:
     """The compiled SQL kept under ``key``; None when there is none or it cannot be read (a
     damaged entry is removed, so the compiling process can put a whole one in its place)."""
-    folder = cache_root() / key
+    return load_from(cache_root() / key)
+
+
+def load_from(folder: Path) -> CompiledFeatures | None:
+    """The compiled SQL kept in ``folder`` (see :func:`load`)."""
     try:
         sql = (folder / "query.sql").read_text(encoding="utf-8")
         schema = _read(folder / "schema.arrow").schema
