@@ -134,3 +134,5 @@ def test_a_damaged_entry_is_dropped_and_a_whole_one_takes_its_place(cache: Path)
     assert not cache.exists()
     sql_cache.save(cache.name, whole)
     assert sql_cache.load(cache.name) == whole
+    next(iter((cache / "memory").glob("*.arrow"))).unlink()  # a table the query reads, gone
+    assert sql_cache.load(cache.name) is None and not cache.exists()

@@ -34,6 +34,9 @@ from platformdirs import user_cache_dir
 
 PACKAGE = Path(__file__).resolve().parents[1]
 CACHE_ENV = "TIGERBLOOD_CACHE_DIR"
+NAMES = "names.txt"
+"""The in-memory tables an entry's SQL reads, one name a line: a missing one is a damaged
+entry, not a query that fails on every run."""
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,13 @@ def load(key: str) -> CompiledFeatures | None:
 
 def load_from(folder: Path) -> CompiledFeatures | None:
     """The compiled SQL kept in ``folder`` (see :func:`load`)."""
+    if not folder.is_dir():
+        return None
     try:
         sql = (folder / "query.sql").read_text(encoding="utf-8")
         schema = _read(folder / "schema.arrow").schema
-        memory = {path.stem: _read(path) for path in sorted((folder / "memory").glob("*.arrow"))}
-    except FileNotFoundError:
-        return None
+        names = (folder / "memory" / NAMES).read_text(encoding="utf-8").split()
+        memory = {name: _read(folder / "memory" / f"{name}.arrow") for name in names}
     except (OSError, pa.ArrowException, UnicodeDecodeError):  # damaged: compiled again and
         shutil.rmtree(folder, ignore_errors=True)  # written anew by this process
         return None
@@ -107,6 +111,7 @@ def save(key: str, compiled: CompiledFeatures) -> None:
         (scratch / "memory").mkdir()
         for name, table in compiled.memory.items():
             _write(scratch / "memory" / f"{name}.arrow", table)
+        (scratch / "memory" / NAMES).write_text("\n".join(compiled.memory), encoding="utf-8")
         scratch.replace(root / key)
     except OSError:  # another process put the same key in place first, or the disk is full
         pass
