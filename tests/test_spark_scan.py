@@ -205,6 +205,10 @@ def test_spark_scan_gives_duckdb_verdicts_in_a_local_session(
 ) -> None:
     duck = on_duckdb(scenario)
     assert_same_scan(duck, on_spark(spark, scenario, tmp_path))
+    # The job sized its shuffles on this session (shuffle_settings, tested below).
+    assert int(spark.conf.get("spark.sql.adaptive.advisoryPartitionSizeInBytes")) == (
+        MERGED_PARTITION_BYTES
+    )
     assert len(duck[1]) == len(MALFORMED)
     assert {p for v in duck[0] for p in v["patterns"]} >= {
         "link_reply_spam",
