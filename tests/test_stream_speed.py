@@ -119,3 +119,32 @@ def test_recency_is_kept_per_micro_batch_and_eviction_spares_what_it_touched() -
     assert engine.stats["accounts_evicted"] == 2
     assert list(engine.states) == [("bluesky", k) for k in "dbe"]
     assert not math.isinf(engine.now_s)
+
+
+def test_after_warm_up_the_first_micro_batch_compiles_and_loads_nothing() -> None:
+    from tigerblood.stream import engine as engine_module
+    from tigerblood.stream import facts
+
+    engine = StreamEngine(StreamSettings(use_model=True))
+    engine.warm_up()
+    assert not engine.states and not engine.events and not engine.stats  # nothing judged in
+    loads = engine_module._detector.cache_info().misses
+    compiled = facts._facts_sql.cache_info().misses
+    lines = []
+    for n in range(12):  # enough posts in the window for the model to judge the account
+        post = orjson.loads(
+            _message(
+                "did:plc:a",
+                1_700_000_000_000_000 + n,
+                "app.bsky.feed.post",
+                {"text": f"post {n} https://x.org/{n}", "createdAt": "2023-11-14T22:13:20.000Z"},
+            )
+        )
+        post["commit"]["rkey"] = f"k{n}"
+        lines.append(orjson.dumps(post))
+    engine.apply(JetstreamDecoder().decode(lines)[0], 1_700_000_000.0)
+    assert engine.stats["posts"] == 12
+    verdict = engine.assess([("bluesky", "did:plc:a")])[0]
+    assert verdict["scored_by"] == "model"
+    assert engine_module._detector.cache_info().misses == loads
+    assert facts._facts_sql.cache_info().misses == compiled

@@ -45,7 +45,7 @@ from tigerblood.scoring import DEFAULT_THRESHOLD, verdicts
 from tigerblood.stream.account import AccountState
 from tigerblood.stream.alarms import AlarmPolicy
 from tigerblood.stream.cross import CrossWindow, profile_rows
-from tigerblood.stream.facts import PostFacts, post_facts
+from tigerblood.stream.facts import PostFacts, post_facts, warm_facts
 from tigerblood.stream.gates import Gates
 from tigerblood.stream.memo import VerdictMemo, own
 
@@ -109,6 +109,7 @@ class StreamEngine:
     _rules: list[Any] | None = field(default=None, init=False, repr=False)
     _gates: Gates | None = field(default=None, init=False, repr=False)
     _verdicts: VerdictMemo | None = field(default=None, init=False, repr=False)
+    _warm: bool = field(default=False, init=False, repr=False)
     stats: Counter[str] = field(default_factory=Counter)
     now_s: float = -math.inf
     next_generation: int = 0
@@ -325,6 +326,21 @@ class StreamEngine:
             self.stats["accounts_evicted"] += 1
 
     # -- judging ---------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load and compile, before the feed opens, what judging needs: the detectors, the
+        learned model (importing LightGBM and scikit-learn alone takes seconds), the feature
+        schema and the per-post SQL. Left to the first judgement, that cost lands on one
+        micro-batch of a live feed, which then starts seconds behind. Idempotent."""
+        if self._warm:
+            return
+        _entity_connection()
+        warm_facts()
+        probe = {"platform": "bluesky", "account_id": "did:plc:warm-up", "posts_count": 50}
+        probe |= {"followers_count": 10, "following_count": 100, "counts_declared": True}
+        self._run([probe | {"observed_posts": 10}])  # a row the model judges, result unused
+        self._gates = Gates.of(self._detectors())
+        self._warm = True
 
     def _detectors(self) -> list[Any]:
         """The rule detectors, built once (norms and config are read at construction)."""

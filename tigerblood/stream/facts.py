@@ -24,6 +24,7 @@ import duckdb
 import ibis
 import pyarrow as pa
 
+from tigerblood import model
 from tigerblood.features.base import has_items, is_reply, normalized_url, url_host
 from tigerblood.features.links import PLATFORM_WRAPPERS
 from tigerblood.features.text import addresses_someone, normalized_text
@@ -143,6 +144,12 @@ def _link_facts(links: set[str]) -> dict[str, tuple[str | None, int]]:
                 del known[link]
         known.update((raw, (url, short)) for raw, url, short in out)
     return known
+
+
+def warm_facts() -> None:
+    """Compile the per-post SQL for the posts model table now (see ``StreamEngine.warm_up``)."""
+    _facts_sql(model.SCHEMAS["posts"].empty_table().select(_NEEDED).schema)
+    _links_sql()
 
 
 def post_facts(posts: pa.Table) -> list[PostFacts]:

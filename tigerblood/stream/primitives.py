@@ -111,5 +111,9 @@ class GapStats:
         """Statistics of ``gaps`` (None where they are undefined, as SQL gives NULL)."""
         if not gaps:
             return cls(0, None, None, None)
-        std = statistics.stdev(gaps) if len(gaps) > 1 else None
-        return cls(len(gaps), math.fsum(gaps) / len(gaps), std, statistics.median(gaps))
+        n = len(gaps)
+        mean = math.fsum(gaps) / n
+        # Two passes in floats, as close to SQL's stddev_samp as the parity tests ask (1e-9);
+        # statistics.stdev is exact in fractions and cost a tenth of the feed's time.
+        std = math.sqrt(math.fsum((g - mean) ** 2 for g in gaps) / (n - 1)) if n > 1 else None
+        return cls(n, mean, std, statistics.median(gaps))

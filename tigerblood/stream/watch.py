@@ -72,6 +72,7 @@ def watch(
     flags still waiting for confirmation are judged (nothing more will come) unless
     ``confirm_at_end`` is False: a caller feeding one feed in several calls confirms itself."""
     decoder = decoder or JetstreamDecoder()
+    engine.warm_up()  # before the first message: a live feed opens on its first read
     report = WatchReport(cursor=cursor)
     pending: list[bytes] = []
     started = last_save = time.monotonic()
