@@ -15,13 +15,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeGuard
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "<=": operator.le,
     ">": operator.gt,
     "<": operator.lt,
+}
+_VECTOR_OPS: dict[str, Callable[[np.ndarray, Any], np.ndarray]] = {
+    ">=": np.greater_equal,
+    "<=": np.less_equal,
+    ">": np.greater,
+    "<": np.less,
 }
 
 
@@ -126,8 +134,57 @@ class RuleDetector(Detector):
         here; a detector overrides this to word a finding after what the row holds)."""
         return {}
 
+    def candidates(self, features: pa.Table) -> np.ndarray | None:
+        """Which rows may become findings, by the signals computed column-wise: the rows whose
+        signal score reaches ``min_score`` with a signal met, a superset of what :meth:`judge`
+        finds; only they are judged row by row. On a feed or a large store most rows meet
+        nothing, and judging each in Python was most of a detector's time.
+
+        None (judge every row) when a subclass overrides :meth:`judge` without overriding
+        this: its judgement may find what the signals alone do not. An override that only
+        lowers scores returns ``super().candidates(...)``; one that can raise them adds its
+        own rows. Thresholds are asked per platform (:meth:`thresholds_for` of a row holding
+        only its platform)."""
+        cls = type(self)
+        if cls.judge is not RuleDetector.judge and cls.candidates is RuleDetector.candidates:
+            return None
+        n = features.num_rows
+        names = set(features.column_names)
+        platforms = features.column("platform").to_pylist() if "platform" in names else [None] * n
+        by_platform = {p: self.thresholds_for({"platform": p}) for p in dict.fromkeys(platforms)}
+        judged, met_weight = np.zeros(n), np.zeros(n)
+        any_met, dead = np.zeros(n, bool), np.zeros(n, bool)
+        for signal in self.SIGNALS:
+            if signal.feature in names:
+                column = pc.cast(features.column(signal.feature), pa.float64())
+                values = column.to_numpy(zero_copy_only=False).astype(float)
+            else:
+                values = np.full(n, np.nan)
+            if len(by_platform) == 1:
+                threshold: float | np.ndarray = next(iter(by_platform.values()))[signal.threshold]
+            else:
+                threshold = np.array([by_platform[p][signal.threshold] for p in platforms])
+            known = ~np.isnan(values)
+            with np.errstate(invalid="ignore"):
+                met = known & _VECTOR_OPS[signal.op](values, threshold)
+            if signal.required:
+                dead |= ~met
+            judged = judged + np.where(known, signal.weight, 0.0)  # in signal order, as judge
+            met_weight = met_weight + np.where(met, signal.weight, 0.0)
+            any_met |= met
+        score = np.divide(met_weight, judged, out=np.zeros(n), where=judged > 0)
+        # A hair below min_score: summed in the same order, the scores are judge's, but a
+        # candidate too many costs a row judged, one too few a finding lost.
+        return any_met & ~dead & (score >= self.thresholds["min_score"] - 1e-9)
+
     def detect(self, features: pa.Table) -> list[Finding]:
-        """Judge every row; rows at or above ``min_score`` become findings."""
+        """Judge every row that may reach ``min_score`` (:meth:`candidates`); rows at or above
+        it become findings."""
+        maybe = self.candidates(features)
+        if maybe is not None:
+            if not maybe.any():
+                return []
+            features = features.filter(pa.array(maybe))
         needed = {s.feature for s in self.SIGNALS} | set(self.EVIDENCE)
         cols = [c for c in features.column_names if c in needed | {"platform", "account_id"}]
         findings = []

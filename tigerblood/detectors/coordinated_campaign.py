@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from tigerblood.detectors.base import RuleDetector, Signal, _known
 
 TEMPLATE = Signal(
@@ -114,6 +118,17 @@ class CoordinatedCampaignDetector(RuleDetector):
         "throwaway_campaign_members",
         "throwaway_campaign_reason",
     )
+
+    def candidates(self, features: pa.Table) -> np.ndarray | None:
+        """The crew signals' candidates, and every row that knows of a throwaway burst (the
+        template path of :meth:`judge` reads it)."""
+        crew = super().candidates(features)
+        assert crew is not None
+        if TEMPLATE.feature not in features.column_names:
+            return crew
+        values = pc.cast(features.column(TEMPLATE.feature), pa.float64())
+        template = values.to_numpy(zero_copy_only=False).astype(float)
+        return crew | ~np.isnan(template)  # known: judged, whatever its value
 
     def judge(self, row: Mapping[str, Any]) -> tuple[float, list[Signal]]:
         """The crew score, or the throwaway-template score when the account posted in a burst

@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import numpy as np
+import pyarrow as pa
+
 from tigerblood.detectors.base import RuleDetector, Signal, _known
 from tigerblood.detectors.link_reply_spam import is_contact
 
@@ -109,6 +112,10 @@ class LinkMentionSpamDetector(RuleDetector):
         if _known(talked) and _known(pitched) and pitched > 0 and talked / pitched > limit:
             return 0.0, []
         return super().judge(row)
+
+    def candidates(self, features: pa.Table) -> np.ndarray | None:
+        """The signals' candidates: :meth:`judge` only ever lowers their score."""
+        return super().candidates(features)
 
     def phrase_values(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
         """``item`` as in ``link_reply_spam``: a contact is named a contact."""

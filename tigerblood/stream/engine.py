@@ -450,9 +450,12 @@ def _cross_flaggable(values: dict[str, Any] | None, partners: int) -> bool:
 @cache
 def _entity_connection() -> duckdb.DuckDBPyConnection:
     """One DuckDB connection for entity extraction, kept: opening one per micro-batch cost
-    60 ms, more than extracting a batch's entities."""
+    60 ms, more than extracting a batch's entities. One thread, as the per-post facts'
+    (:mod:`tigerblood.stream.facts`): a micro-batch is a few hundred posts, and more threads
+    only add scheduling on the feed's two cores."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET threads = 1")
     return con
 
 
