@@ -152,6 +152,21 @@ def test_the_batch_detectors_flag_the_seeded_patterns_as_they_happen(tmp_path: P
     assert len(genuine & set(flagged)) <= 0.1 * len(genuine), genuine & set(flagged)
 
 
+def test_accounts_no_rule_could_flag_are_not_judged_and_the_changes_are_the_same(
+    scenario: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = StreamSettings(window_s=7 * 86400.0, **NO_CROSS)
+    skipping, changes = replay(lines_of(scenario), settings)
+    assert skipping.stats["judgements_quiet"] > 0
+    monkeypatch.setattr(StreamEngine, "_quiet", lambda self, keys, rows: [])
+    judging, every = replay(lines_of(scenario), settings)
+    assert judging.stats["judgements_quiet"] == 0
+    assert [(v["account_id"], v["change"], v["score"]) for v in changes] == [
+        (v["account_id"], v["change"], v["score"]) for v in every
+    ]
+    assert any(v["change"] == "flagged" for v in changes)
+
+
 @pytest.mark.slow
 def test_a_restart_from_the_checkpoint_neither_loses_nor_double_counts(
     scenario: Path, tmp_path: Path

@@ -119,7 +119,7 @@ def no_reference_note(platform: str, known: list[str], threshold: float) -> str:
     )
 
 
-def _rules_reason(posts: int | None, declared: bool | None, profiles: bool) -> str | None:
+def rules_reason(posts: int | None, declared: bool | None, profiles: bool) -> str | None:
     """Why the rules, not the model, judge an account; None when the model may. A model that
     was trained on profiles alone (``profiles``) judges accounts without posts too."""
     if not posts:
@@ -149,7 +149,7 @@ def model_verdicts(
         else [True] * features.num_rows
     )
     reasons = [
-        _rules_reason(posts, counts, detector.model.judges_profiles)
+        rules_reason(posts, counts, detector.model.judges_profiles)
         for posts, counts in zip(observed, declared, strict=True)
     ]
     judged = pa.array([reason is None for reason in reasons], pa.bool_())
