@@ -239,9 +239,10 @@ class Generator:
         return record
 
 
-def generate(path: Path, events: int, seed: int = 7) -> dict[str, int]:
-    """Write ``events`` events to ``path``; the rows per table the adapter must make of them."""
-    gen = Generator(seed)
+def generate(path: Path, events: int, seed: int = 7, accounts: int = 20_000) -> dict[str, int]:
+    """Write ``events`` events by ``accounts`` DIDs to ``path``; the rows per table the adapter
+    must make of them."""
+    gen = Generator(seed, accounts)
     with path.open("wb") as out:
         for _ in range(events):
             out.write(orjson.dumps(gen.event()) + b"\n")
