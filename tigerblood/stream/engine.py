@@ -15,7 +15,9 @@ or it is flagged or awaiting confirmation ("enough" is read off the detectors in
 included: :mod:`tigerblood.stream.gates`). An account seen posting once or twice, only
 following a handful of accounts, or only being followed, has nothing any detector can flag (the
 model needs ten posts or declared counts), and on the firehose that is most accounts of most
-micro-batches.
+micro-batches. Of the accounts judged, those the rules alone score (too few posts for the
+model) and on which no rule could find anything are passed over: their score is 0, so there is
+nothing to report (:meth:`StreamEngine._quiet`).
 
 Example::
 
