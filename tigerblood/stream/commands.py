@@ -65,6 +65,17 @@ def is_mastodon(source: str) -> bool:
     return b'"payload"' in head and b'"event"' in head
 
 
+LIVE_BATCH = 2000
+"""Messages per micro-batch of a live feed: per-batch costs (a DuckDB query, the judging of the
+batch's accounts) made 200 keep up with about 10,000 messages/s and 2,000 with twice that
+(``bench/stream.py --batch``); a live batch is also cut after 2 s, which bounds its latency."""
+
+CAPTURE_BATCH = 200
+"""Messages per micro-batch of a replayed capture: read at disk speed, its batches are cut by
+count alone, and every event of a batch takes the batch's newest time, so a large batch of a
+sparse capture would span hours of feed time."""
+
+
 def feed_of(
     source: str,
     cursor: int | None,
@@ -139,7 +150,15 @@ def watch_command(
         bool, typer.Option("--model/--no-model", help="Use the learned model.")
     ] = True,
     max_accounts: Annotated[int, typer.Option(help="Accounts held in memory at most.")] = 200_000,
-    batch: Annotated[int, typer.Option(help="Messages per micro-batch.")] = 200,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            help="Messages per micro-batch at most (a live batch is also cut after 2 s). "
+            f"Default: {LIVE_BATCH:,} live (200 keeps up with about 10k messages/s, 2,000 with "
+            f"20k: bench/stream.py), {CAPTURE_BATCH} for a capture file (read at disk speed, "
+            "a batch is cut by count alone and its events share its newest time)."
+        ),
+    ] = None,
     max_messages: Annotated[int | None, typer.Option(help="Stop after this many.")] = None,
     stream: Annotated[
         str, typer.Option(help="Mastodon stream: public:local, public, hashtag?tag=...")
@@ -250,7 +269,7 @@ def watch_command(
             cursor=cursor,
             on_change=changed,
             on_quarantine=quarantined,
-            batch_size=batch,
+            batch_size=batch or (CAPTURE_BATCH if Path(source).is_file() else LIVE_BATCH),
             checkpoint_path=checkpoint_path,
             max_messages=max_messages,
         )
