@@ -26,8 +26,8 @@ per second (a busy hour of the collections ``watch`` asks for), a batch is cut w
 ``--flush`` seconds after its first message, and is processed when the previous one is done; an
 event's latency is from its arrival to the end of its batch's processing. p50/p99 over events.
 
-    .venv/bin/python bench/stream.py [--events N] [--accounts N] [--batch 2000] [--rate 5000] [--repeat 3]
-        [--flush 1.0]
+    .venv/bin/python bench/stream.py [--events N] [--accounts N] [--batch 2000] [--rate 5000]
+        [--flush 1.0] [--repeat 3]
 """
 
 from __future__ import annotations
