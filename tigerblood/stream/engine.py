@@ -214,7 +214,14 @@ class StreamEngine:
         for key in keys:
             state = states.get(key)
             if state is not None and (
-                state.posts >= gates.posts
+                (
+                    state.posts
+                    and gates.by_posts(
+                        state.posts,
+                        state.replies_with_link,
+                        state._posted.urls.counts if state._posted is not None else None,
+                    )
+                )
                 or state.following.total >= gates.following
                 or state.profile.get("followers_count") is not None
                 or watching(key)
