@@ -21,10 +21,10 @@ DETECTORS = [d for d in build_detectors(None) if isinstance(d, RuleDetector)]
 def _read_columns() -> dict[str, pa.DataType]:
     """Every column a rule detector reads, with its type in the feature table."""
     schema = feature_schema()
-    names: set[str] = set()
+    # What overridden judge methods read besides their signals and evidence.
+    names = {"throwaway_campaign_accounts", "talked_with_accounts", "pitched_to_accounts"}
     for detector in DETECTORS:
         names |= {s.feature for s in detector.SIGNALS} | set(detector.EVIDENCE)
-        names |= {"throwaway_campaign_accounts", "talked_with_accounts", "pitched_to_accounts"}
     return {n: schema.field(n).type for n in sorted(names) if n in schema.names}
 
 

@@ -85,6 +85,12 @@ class AccountState:
         return self._post_aggregates().urls
 
     @property
+    def item_counts(self) -> dict[str, int] | None:
+        """Posts per promoted item in the window, or None before the first post (read by the
+        gates for every touched account, so it makes no aggregates, unlike :attr:`urls`)."""
+        return self._posted.urls.counts if self._posted is not None else None
+
+    @property
     def reply_targets(self) -> Tally[str | None]:
         """Replies per replied-to account in the window."""
         return self._post_aggregates().reply_targets

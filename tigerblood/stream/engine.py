@@ -114,6 +114,7 @@ class StreamEngine:
     _gates: Gates | None = field(default=None, init=False, repr=False)
     _verdicts: VerdictMemo | None = field(default=None, init=False, repr=False)
     _warm: bool = field(default=False, init=False, repr=False)
+    _rule_columns: pa.Schema | None = field(default=None, init=False, repr=False)
     stats: Counter[str] = field(default_factory=Counter)
     now_s: float = -math.inf
     next_generation: int = 0
@@ -216,11 +217,7 @@ class StreamEngine:
             if state is not None and (
                 (
                     state.posts
-                    and gates.by_posts(
-                        state.posts,
-                        state.replies_with_link,
-                        state._posted.urls.counts if state._posted is not None else None,
-                    )
+                    and gates.by_posts(state.posts, state.replies_with_link, state.item_counts)
                 )
                 or state.following.total >= gates.following
                 or state.profile.get("followers_count") is not None
@@ -466,7 +463,9 @@ class StreamEngine:
         detectors = self._detectors()
         if not all(isinstance(d, RuleDetector) for d in detectors):
             return []
-        table = pa.Table.from_pylist(ask, schema=_rule_schema(tuple(detectors)))
+        if self._rule_columns is None:
+            self._rule_columns = _rule_schema(detectors)
+        table = pa.Table.from_pylist(ask, schema=self._rule_columns)
         found = np.zeros(len(ask), bool)
         for detector in detectors:
             maybe = detector.candidates(table)
@@ -521,8 +520,7 @@ def _table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=feature_schema())
 
 
-@cache
-def _rule_schema(detectors: tuple[RuleDetector, ...]) -> pa.Schema:
+def _rule_schema(detectors: list[Any]) -> pa.Schema:
     """The feature table's columns that ``detectors`` read (a narrower table is quicker to
     build, and :meth:`StreamEngine._quiet` builds one per micro-batch)."""
     read = {"platform", "account_id"}
