@@ -243,7 +243,15 @@ class PitchClassifier:
         """One probability of "pitch" per text, shape ``(len(texts),)``."""
         if len(texts) == 0:
             return np.zeros(0, dtype=float)
-        return np.asarray(self.pipeline.predict_proba(list(texts))[:, 1], dtype=float)
+        # Each distinct text once: a text's score depends on it alone (fitted vocabulary and
+        # weights), and feeds repeat themselves ("thank you!", a template), so the scores are
+        # the same, for less work.
+        distinct = list(dict.fromkeys(texts))
+        scores = np.asarray(self.pipeline.predict_proba(distinct)[:, 1], dtype=float)
+        if len(distinct) == len(texts):
+            return scores
+        where = {text: row for row, text in enumerate(distinct)}
+        return scores[[where[text] for text in texts]]
 
     def predict(self, texts: Sequence[str], threshold: float = 0.5) -> np.ndarray:
         """0/1 per text: probability at or above ``threshold``."""
