@@ -225,12 +225,13 @@ def cross(engine: StreamEngine, capacity: float, rate: float) -> None:
     engine.refresh_cross()
     ran = time.perf_counter() - began
     began = time.perf_counter()
-    engine.judge([key for key in engine.cross.changed if key in engine.states])
+    engine.judge_cross_changes()
     judged = time.perf_counter() - began
     stall = ran + judged
     print(
         f"cross-account run over the window ({engine.cross.posts_held:,} posts): {ran:.2f} s, "
-        f"judging the {len(engine.cross.changed):,} accounts it changed {judged:.2f} s; "
+        f"judging those of the {len(engine.cross.changed):,} accounts it changed that a "
+        f"detector can read {judged:.2f} s; "
         f"the feed waits {stall:.1f} s every 6 h of feed time, and at {rate:,.0f} msg/s "
         f"catches up in {stall * rate / max(capacity - rate, 1.0):.1f} s more"
     )

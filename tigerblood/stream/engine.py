@@ -186,9 +186,13 @@ class StreamEngine:
         changes: list[dict[str, Any]] = []
         if self.settings.cross_every_s is not None and self.cross.posts_since_run:
             self.refresh_cross()
-            keys = [k for k in self.cross.changed if k in self.states and self._judgeable(k)]
-            changes = self.judge(keys)
+            changes = self.judge_cross_changes()
         return changes + self.confirm_due(math.inf)
+
+    def judge_cross_changes(self) -> list[dict[str, Any]]:
+        """Judge the accounts the last cross-account run changed, those a detector can read
+        (what a micro-batch does after a run, :meth:`_cross`)."""
+        return self.judge(self._judgeable_of(k for k in self.cross.changed if k in self.states))
 
     def confirm_due(self, at_s: float) -> list[dict[str, Any]]:
         """Judge the accounts whose confirmation fell due by ``at_s``, as if the feed had been
