@@ -81,3 +81,21 @@ def test_events_are_jetstream_every_account_is_labelled_and_the_seed_repeats(
     stored = {row[0] for row in store.sql("SELECT account_id FROM accounts")}
     assert stored == set(first.truth)
     assert len(first.labels.read_text().splitlines()) == len(first.truth) + 1
+
+
+def test_every_manipulative_account_and_none_other_has_its_acts_on_record(run) -> None:
+    """The acts the feed's harm figure counts (``Scenario.acts``): each is one of the
+    account's own events in the capture, in time order, and only manipulative accounts have
+    any."""
+    scenario, _, store = run
+    manipulative = {d for d, kind in scenario.truth.items() if kind != "genuine"}
+    assert set(scenario.acts) == manipulative
+    for did, acts in scenario.acts.items():
+        assert acts == sorted(acts)
+        table = "follows" if scenario.truth[did] == "follow_farming" else "posts"
+        column = "follower_id" if table == "follows" else "account_id"
+        rows = store.sql(f"SELECT epoch_ms(created_at) FROM {table} WHERE {column} = ?", [did])
+        own = sorted(ms for (ms,) in rows)
+        # The records carry milliseconds; each act is one of them (matched in order).
+        assert all(any(abs(ms - at * 1000) < 1 for ms in own) for at in acts), did
+        assert len(own) >= len(acts)

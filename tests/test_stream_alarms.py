@@ -186,11 +186,18 @@ def test_on_a_stream_with_newcomers_and_bursty_repliers_no_genuine_account_is_ev
         row = result["manipulative"][pattern]
         assert row["flagged_at_end"] == row["accounts"] == row["named_for_it"], (pattern, row)
         assert row["hours_to_flag_max"] <= hours, (pattern, row)
+    # The harm done before the flag: a spammer gets at most the five link replies the rule can
+    # ask for in its window.
+    assert result["manipulative"]["link_reply_spam"]["acts_before_flag_max"] <= 5
     # Pitchers and crews show their habit over days (a few threads a day, a push every day or
     # two): the conversation and campaign steps look back a week, and remember bursts beyond.
     for pattern in ("pitch_conversation", "coordinated_campaign"):
         row = result["manipulative"][pattern]
         assert row["flagged_at_end"] == row["accounts"] == row["named_for_it"], (pattern, row)
+    # Nobody is flagged on the ordinary part of its history, before its first manipulative act.
+    for pattern, row in result["manipulative"].items():
+        assert row["hours_from_first_act_max"] is not None, pattern
+        assert row["acts_before_flag_min"] >= 1, (pattern, row)
 
 
 def test_a_newcomer_follows_a_starter_pack_within_minutes_before_posting(scenario) -> None:

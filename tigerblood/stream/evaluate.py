@@ -10,7 +10,11 @@ stream engine as ``watch`` runs it and reports:
   patterns they were flagged for;
 - manipulative accounts flagged at some point and at the end, per pattern;
 - time to flag per pattern: from the account's first follow (a follow farmer) or first post (any
-  other) in the capture to its first flag, in feed time (the capture's own clock).
+  other) in the capture to its first flag, in feed time (the capture's own clock); and from its
+  first manipulative act (a link reply, a follow of a spree, a closing pitch, a push), with how
+  many such acts it had made by then: the harm done before the flag, and the part of the delay
+  that is the behaviour's own pace rather than the feed's (a crew posts normally for days
+  before its first push; a slow spammer needs a day or two for the replies a flag rests on).
 
 Generated data tests the machinery, never tunes it: the rules' thresholds and the live evidence
 minimums were set before these figures were read (docs/stream.md).
@@ -21,6 +25,7 @@ minimums were set before these figures were read (docs/stream.md).
 from __future__ import annotations
 
 import argparse
+import bisect
 import math
 import statistics
 import tempfile
@@ -44,6 +49,13 @@ BATCH_SPAN_S = 600.0
 so a sparse generated capture cut by count alone would judge hours of feed time at once."""
 
 ACTIVITY = ("app.bsky.feed.post", "app.bsky.graph.follow")
+ACT_NAMES = {
+    "link_reply_spam": ("link reply", "link replies"),
+    "follow_farming": ("follow", "follows"),
+    "pitch_conversation": ("closing pitch", "closing pitches"),
+    "coordinated_campaign": ("push", "pushes"),
+}
+"""What each kind's manipulative acts are (:attr:`Scenario.acts`), for the report."""
 """What counts as an account's activity for the time to flag (a profile is dated at sign-up)."""
 
 
@@ -131,6 +143,9 @@ def measure(
             for d in members
             if d in first_flag
         ]
+        flagged = [d for d in members if d in first_flag and scenario.acts.get(d)]
+        harm = [bisect.bisect_right(scenario.acts[d], first_flag[d]) for d in flagged]
+        since_act = [(first_flag[d] - scenario.acts[d][0]) / 3600 for d in flagged]
         patterns[pattern] = {
             "accounts": len(members),
             "ever_flagged": sum(d in ever for d in members),
@@ -138,6 +153,11 @@ def measure(
             "named_for_it": sum(pattern in ever.get(d, ()) for d in members),
             "hours_to_flag_median": round(statistics.median(delays), 2) if delays else None,
             "hours_to_flag_max": round(max(delays), 2) if delays else None,
+            "hours_from_first_act_median": _median(since_act),
+            "hours_from_first_act_max": round(max(since_act), 2) if since_act else None,
+            "acts_before_flag_median": _median(harm),
+            "acts_before_flag_min": min(harm) if harm else None,
+            "acts_before_flag_max": max(harm) if harm else None,
         }
     return {
         "genuine": len(genuine),
@@ -147,6 +167,10 @@ def measure(
         "manipulative": patterns,
         "changes": len(changes),
     }
+
+
+def _median(values: list[float] | list[int]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
 
 
 def render(result: dict[str, Any]) -> str:
@@ -167,6 +191,13 @@ def render(result: dict[str, Any]) -> str:
             f"{row['flagged_at_end']}/{row['accounts']} {row['named_for_it']}/{row['accounts']}"
             f"  median {row['hours_to_flag_median']} h, max {row['hours_to_flag_max']} h"
         )
+        if row.get("acts_before_flag_median") is not None:
+            act, acts = ACT_NAMES.get(pattern, ("act", "acts"))
+            lines.append(
+                f"  {'':<22} from its first {act}: median {row['hours_from_first_act_median']} h,"
+                f" max {row['hours_from_first_act_max']} h; {acts} by the flag: median "
+                f"{row['acts_before_flag_median']:g}, max {row['acts_before_flag_max']}"
+            )
     return "\n".join(lines)
 
 

@@ -85,6 +85,10 @@ class Scenario:
     handles: dict[str, str] = field(default_factory=dict)
     variants: dict[str, str] = field(default_factory=dict)
     """Genuine accounts generated with a variant behaviour: ``did -> newcomer | chatty``."""
+    acts: dict[str, list[float]] = field(default_factory=dict)
+    """Each manipulative account's manipulative acts (Unix seconds, in order): a spammer's link
+    replies, a farmer's follows, a pitcher's closing pitches, a crew member's pushes. How much
+    of it had happened when the feed flagged the account is the harm a flag did not prevent."""
 
     def accounts(self, pattern: str) -> set[str]:
         """DIDs whose truth is ``pattern``."""
@@ -225,6 +229,7 @@ class _World:
         self.variants: dict[str, str] = {}
         self.topic: dict[str, str] = {}
         self.roots: list[tuple[Ref, datetime]] = []
+        self.acts: dict[str, list[datetime]] = {}
         self.outside = [self.cap.did() for _ in range(600)]
         self.end = START + timedelta(days=sizes.days)
 
@@ -246,6 +251,10 @@ class _World:
         self.cap.identity(did, handle, seen)
         self.cap.profile(did, name, bio, at)
         return did
+
+    def act(self, did: str, at: datetime) -> None:
+        """Note a manipulative act (:attr:`Scenario.acts`); draws nothing from the generator."""
+        self.acts.setdefault(did, []).append(at)
 
     def follows(self, did: str, subjects: list[str], lo_day: float = 0.0) -> None:
         for subject in subjects:
@@ -306,6 +315,7 @@ def _link_reply_spam(world: _World, people: list[str]) -> None:
         for root, at in _pick(rng, targets, rng.randint(25, 45)):
             t = at + timedelta(minutes=rng.uniform(1, 60))
             cap.post(did, t, line.format(link=link.split("://")[1]), link=link, reply_to=root)
+            world.act(did, t)
         world.follows(did, rng.sample(world.outside, rng.randint(0, 4)))
 
 
@@ -323,7 +333,9 @@ def _follow_farming(world: _World, people: list[str]) -> None:
         sprees = rng.randint(2, 3)
         for n, subject in enumerate(targets):
             spree = start + timedelta(hours=8 * (n * sprees // len(targets)))
-            cap.follow(did, subject, spree + timedelta(minutes=rng.uniform(0, 90)))
+            at = spree + timedelta(minutes=rng.uniform(0, 90))
+            cap.follow(did, subject, at)
+            world.act(did, at)
         for _ in range(rng.randint(0, 2)):
             cap.post(did, world.when(), rng.choice(["hi", "follow back!", "new here"]))
         for fan in _pick(rng, people, rng.randint(0, 2)):
@@ -353,6 +365,7 @@ def _pitch_conversation(world: _World, people: list[str]) -> None:
             t += timedelta(minutes=rng.uniform(5, 60))
             text = texts.pitch_text(rng, topic, link.split("://")[1])
             cap.post(did, t, text, link=link, reply_to=parent)
+            world.act(did, t)
         fans = _pick(rng, people, rng.randint(5, 15))
         for fan in fans:
             cap.follow(fan, did, world.when())
@@ -378,8 +391,10 @@ def _campaign(world: _World, people: list[str]) -> None:
         at = START + timedelta(days=first, hours=rng.uniform(0, 3))
         text = f"{rng.choice(texts.CAMPAIGN_INTROS)} {tagged.split('://')[1]}"
         cap.post(did, at, text, link=tagged)
+        world.act(did, at)
         at = START + timedelta(days=second, hours=rng.uniform(0, 2))
         cap.post(did, at, texts.CAMPAIGN_MESSAGE + rng.choice(texts.CAMPAIGN_TAILS))
+        world.act(did, at)
     short = f"https://bit.ly/{''.join(rng.choice(BASE32) for _ in range(7))}"
     bonus = "https://moonr-airdrop.example.org/bonus"
     for n, did in enumerate(crew):
@@ -387,6 +402,7 @@ def _campaign(world: _World, people: list[str]) -> None:
         card = bonus if n % 2 == 0 else None
         intro = rng.choice(texts.CAMPAIGN_INTROS)
         cap.post(did, at, f"{intro} {short.split('://')[1]}", link=short, card=card)
+        world.act(did, at)
 
 
 def _newcomers(world: _World, people: list[str]) -> None:
@@ -469,7 +485,10 @@ def generate(out_dir: Path, *, seed: int = 0, sizes: Sizes | None = None) -> Sce
         for did, pattern in world.truth.items():
             source = f"tigerblood.testing.scenarios seed={seed}"
             writer.writerow(["bluesky", did, int(pattern != "genuine"), pattern, source])
-    return Scenario(events, labels, dict(world.truth), dict(world.handles), dict(world.variants))
+    acts = {did: sorted(at.timestamp() for at in times) for did, times in world.acts.items()}
+    return Scenario(
+        events, labels, dict(world.truth), dict(world.handles), dict(world.variants), acts
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
