@@ -251,6 +251,23 @@ def test_the_same_reply_carrying_a_link_is_pushed_and_a_campaign(tmp_path: Path)
     assert set(campaign_findings(result)) == set(handles)
 
 
+def test_the_same_reply_making_a_pitch_is_pushed_and_a_campaign(tmp_path: Path) -> None:
+    """No link, no contact, nobody mentioned, but every copy sells the account itself ("check
+    my profile, link in bio"): the pitch is what is pushed (the pitch classifier, as for a
+    conversation's closing turn), and six new, audience-less accounts pushing it are a template
+    through throwaway accounts."""
+    events, views, handles = same_friendly_reply(with_counts=True)
+    for event in events:
+        record = event.get("commit", {}).get("record", {})
+        if "reply" in record:
+            record["text"] = "Loved this! Check my profile, link in bio for more"
+    store = Store()
+    result = scan(write(tmp_path, events, views), store, use_model=False)
+    [row] = store.arrow("SELECT * FROM campaigns").to_pylist()
+    assert row["verdict"] == "throwaway_accounts", row["reason"]
+    assert set(campaign_findings(result)) == set(handles)
+
+
 def test_established_outlets_syndicating_one_story_are_not_a_campaign_and_the_record_says_why(
     tmp_path: Path,
 ) -> None:

@@ -55,7 +55,9 @@ class MemberJudge:
 
     Whoever its members, a campaign must also push something: at least ``PUSHING`` (half) of its
     posts carry a link, an off-platform contact, a hashtag, or a mention of someone other than
-    the account replied to. Manufactured engagement promotes an item or reaches for strangers;
+    the account replied to, or are a sales pitch by the pitch classifier ("check my profile, link
+    in bio" under strangers' posts promotes the account itself, with nothing to click).
+    Manufactured engagement promotes an item or reaches for strangers;
     five young accounts that happen to write the same 30-character reply on one day ("yes the
     notebook saved me more than once") push nothing, nor do the many people who answer with a
     stock phrase day after day, meeting each other again by chance. On a live feed, where every
@@ -109,18 +111,19 @@ class MemberJudge:
 
     @classmethod
     def pushing_sql(cls) -> str:
-        """Per campaign: its posts, and how many push something (class docstring)."""
+        """Each member post of each campaign, and whether it carries an item or reaches for
+        someone (the pitch test is :func:`_pushing_counts`'), as a view to count from."""
         return """
-        SELECT m.campaign_id, count(*) AS member_posts,
-               count(*) FILTER (WHERE len(coalesce(p.urls, [])) > 0
+        CREATE OR REPLACE TEMP VIEW _cj_pushing AS
+        SELECT m.campaign_id, p.text,
+               len(coalesce(p.urls, [])) > 0
                    OR len(coalesce(p.contacts, [])) > 0
                    OR len(coalesce(p.hashtags, [])) > 0
                    OR len(list_filter(coalesce(p.mentions, []),
                                       lambda x: x IS DISTINCT FROM p.reply_to_account_id)) > 0
-               ) AS pushing_posts
+                   AS carries
         FROM (SELECT campaign_id, platform, unnest(post_ids) AS post_id FROM campaign_members) m
         JOIN posts p USING (platform, post_id)
-        GROUP BY m.campaign_id
         """
 
     @classmethod
@@ -177,8 +180,8 @@ def reason(row: dict[str, Any]) -> str:
         return (
             f"{n} accounts ({facts}; {row['throwaway']} new, audience-less or with little "
             f"history) wrote the same words, but {row['pushing_posts']} of {row['member_posts']} "
-            "posts push anything (a link, a contact, a hashtag, a mention of someone else): a "
-            "phrase many write, not a push"
+            "posts push anything (a link, a contact, a hashtag, a mention of someone else, a "
+            "sales pitch): a phrase many write, not a push"
         )
     if row["verdict"] == ESTABLISHED:
         return (
@@ -189,6 +192,41 @@ def reason(row: dict[str, Any]) -> str:
         f"{row['throwaway']} of {n} accounts are throwaway and {row['established']} established "
         f"({facts}): coordination only if the same accounts act together again"
     )
+
+
+def _pushing_counts(store: Store) -> dict[str, dict[str, int]]:
+    """Per campaign, its member posts and how many push something (:class:`MemberJudge`).
+
+    Only the posts that carry nothing, of campaigns that carrying alone leaves short of
+    ``PUSHING``, are scored for a pitch: the classifier's cost goes where it can decide a
+    verdict, and each distinct text is scored once."""
+    store.sql(MemberJudge.pushing_sql())
+    counts = {
+        r["campaign_id"]: {"member_posts": r["member_posts"], "pushing_posts": r["pushing_posts"]}
+        for r in store.arrow("""
+            SELECT campaign_id, count(*) AS member_posts,
+                   count(*) FILTER (WHERE carries) AS pushing_posts
+            FROM _cj_pushing GROUP BY campaign_id
+        """).to_pylist()
+    }
+    bare = store.arrow(f"""
+        SELECT campaign_id, text, count(*) AS posts FROM _cj_pushing
+        WHERE NOT carries AND coalesce(text, '') <> '' AND campaign_id IN (
+            SELECT campaign_id FROM _cj_pushing GROUP BY campaign_id
+            HAVING count(*) FILTER (WHERE carries) < {MemberJudge.PUSHING} * count(*))
+        GROUP BY campaign_id, text
+    """).to_pylist()
+    if not bare:
+        return counts
+    from tigerblood.conversations import PITCH_THRESHOLD
+    from tigerblood.pitch import score_texts  # scikit-learn: imported only when there is work
+
+    distinct = list(dict.fromkeys(r["text"] for r in bare))
+    pitch = dict(zip(distinct, score_texts(distinct), strict=True))
+    for row in bare:
+        if pitch[row["text"]] >= PITCH_THRESHOLD:
+            counts[row["campaign_id"]]["pushing_posts"] += row["posts"]
+    return counts
 
 
 def judge_campaigns(store: Store) -> None:
@@ -210,7 +248,7 @@ def judge_campaigns(store: Store) -> None:
                list(name ORDER BY name)[1:{SHOWN_MEMBERS}] AS names
         FROM _cj_members GROUP BY campaign_id
     """).to_pylist()
-    pushing = {r["campaign_id"]: r for r in store.arrow(MemberJudge.pushing_sql()).to_pylist()}
+    pushing = _pushing_counts(store)
     for row in rows:
         counted = pushing.get(row["campaign_id"], {"member_posts": 0, "pushing_posts": 0})
         row.update(member_posts=counted["member_posts"], pushing_posts=counted["pushing_posts"])
