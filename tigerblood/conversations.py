@@ -134,7 +134,8 @@ def ensure_tables(store: Store) -> None:
 def score_last_turns(store: Store) -> int:
     """Pitch-score every account's last turn not scored yet; returns how many were scored.
 
-    Texts are deduplicated per batch (spam repeats itself), so each distinct text is scored once.
+    Each distinct text of a batch is scored once (spam repeats itself; the classifier's
+    ``predict_proba`` deduplicates).
     """
     from tigerblood.pitch import score_texts  # scikit-learn: imported only when there is work
 
@@ -143,14 +144,12 @@ def score_last_turns(store: Store) -> int:
     scored = 0
     for start in range(0, todo.num_rows, SCORE_BATCH):
         batch = todo.slice(start, SCORE_BATCH)
-        texts = batch.column("text").to_pylist()
-        distinct = list(dict.fromkeys(texts))
-        by_text = dict(zip(distinct, score_texts(distinct), strict=True))
+        scores = score_texts(batch.column("text").to_pylist())
         table = pa.table(
             {
                 "platform": batch.column("platform"),
                 "post_id": batch.column("post_id"),
-                "pitch_score": pa.array([by_text[t] for t in texts], pa.float64()),
+                "pitch_score": pa.array(scores, pa.float64()),
             }
         )
         store.con.register("_cv_scores", table)

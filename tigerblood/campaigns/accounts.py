@@ -199,7 +199,7 @@ def _pushing_counts(store: Store) -> dict[str, dict[str, int]]:
 
     Only the posts that carry nothing, of campaigns that carrying alone leaves short of
     ``PUSHING``, are scored for a pitch: the classifier's cost goes where it can decide a
-    verdict, and each distinct text is scored once."""
+    verdict."""
     store.sql(MemberJudge.pushing_sql())
     counts = {
         r["campaign_id"]: {"member_posts": r["member_posts"], "pushing_posts": r["pushing_posts"]}
@@ -221,10 +221,9 @@ def _pushing_counts(store: Store) -> dict[str, dict[str, int]]:
     from tigerblood.conversations import PITCH_THRESHOLD
     from tigerblood.pitch import score_texts  # scikit-learn: imported only when there is work
 
-    distinct = list(dict.fromkeys(r["text"] for r in bare))
-    pitch = dict(zip(distinct, score_texts(distinct), strict=True))
-    for row in bare:
-        if pitch[row["text"]] >= PITCH_THRESHOLD:
+    scores = score_texts([row["text"] for row in bare])  # each distinct text scored once
+    for row, score in zip(bare, scores, strict=True):
+        if score >= PITCH_THRESHOLD:
             counts[row["campaign_id"]]["pushing_posts"] += row["posts"]
     return counts
 

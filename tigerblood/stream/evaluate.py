@@ -49,6 +49,7 @@ BATCH_SPAN_S = 600.0
 so a sparse generated capture cut by count alone would judge hours of feed time at once."""
 
 ACTIVITY = ("app.bsky.feed.post", "app.bsky.graph.follow")
+"""What counts as an account's activity for the time to flag (a profile is dated at sign-up)."""
 ACT_NAMES = {
     "link_reply_spam": ("link reply", "link replies"),
     "follow_farming": ("follow", "follows"),
@@ -56,7 +57,6 @@ ACT_NAMES = {
     "coordinated_campaign": ("push", "pushes"),
 }
 """What each kind's manipulative acts are (:attr:`Scenario.acts`), for the report."""
-"""What counts as an account's activity for the time to flag (a profile is dated at sign-up)."""
 
 
 def first_seen(lines: list[bytes]) -> dict[str, dict[str, float]]:
